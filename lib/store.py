@@ -1,0 +1,130 @@
+"""The one place that opens the database: one engine per store, a session per unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from lib import models
+from lib.errors import StoreBusy
+
+SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+# Offline machine: never let DuckDB try to download an extension.
+_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+# Forward migrations: version reached -> statements that reach it from the one before.
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def engine_for(url: str) -> Engine:
+    """The engine of one store, created once per process."""
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            _ENGINES[url] = _open_engine(url)
+        return _ENGINES[url]
+
+
+def _open_engine(url: str) -> Engine:
+    """Open and migrate a store; raises StoreBusy if another process holds it."""
+    connect_args = {"config": dict(_DUCKDB_CONFIG)} if url.startswith("duckdb") else {}
+    engine = sa.create_engine(url, connect_args=connect_args, pool_pre_ping=False)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # the driver's own error types vary: look at the message
+        engine.dispose()
+        if _is_lock_error(exc):
+            raise StoreBusy(
+                f"The portal (or another program) is using the store at {url.split('///')[-1]}. "
+                "Stop the portal first, or place the file in the inbox folder for the running "
+                "portal to import."
+            ) from None
+        raise
+    migrate(engine)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Create missing tables, then apply forward migrations up to SCHEMA_VERSION."""
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        row = session.get(models.SchemaVersion, 1)
+        current = row.version if row else 0
+        for version in sorted(v for v in MIGRATIONS if current < v <= SCHEMA_VERSION):
+            for statement in MIGRATIONS[version]:
+                session.exec(sa.text(statement))  # type: ignore[call-overload]  # raw DDL
+        if row is None:
+            session.add(models.SchemaVersion(id=1, version=SCHEMA_VERSION))
+        else:
+            row.version = max(current, SCHEMA_VERSION)
+            session.add(row)
+        session.commit()
+
+
+def close_all() -> None:
+    """Dispose every engine (tests, CLI exit, restarts)."""
+    with _ENGINES_LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose()
+        _ENGINES.clear()
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session for one unit of work: committed on success, rolled back on error."""
+    with Session(engine_for(url), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def with_retry(work: Callable[[], T], attempts: int = 5) -> T:
+    """Run a write again when DuckDB reports a conflict with a concurrent transaction."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except Exception as exc:
+            if "Conflict" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def raw_connection(url: str) -> Iterator[Any]:
+    """The native DuckDB connection behind the engine, for set-based import SQL."""
+    with engine_for(url).connect() as conn:
+        yield conn.connection.dbapi_connection
+
+
+def content_checksum(url: str) -> dict[str, str]:
+    """A checksum of every table's content, to prove a failed operation changed nothing."""
+    checksums: dict[str, str] = {}
+    with session_scope(url) as session:
+        for table in SQLModel.metadata.sorted_tables:
+            rows = session.exec(select(table)).all()  # type: ignore[call-overload]
+            digest = hashlib.sha256("\n".join(sorted(map(repr, rows))).encode())
+            checksums[table.name] = digest.hexdigest()
+    return checksums

@@ -1,0 +1,253 @@
+"""Streamlit helpers: settings, the login, the current user, guards and shared widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+import jwt
+import streamlit as st
+import streamlit_authenticator as stauth
+from sqlmodel import Session
+
+from lib import access, auth, clock, logins, people, store
+from lib.access import Principal
+from lib.errors import PortalError
+from lib.settings import Settings, load_settings
+
+LOGIN_FAILED = (
+    "Username or password is not correct. After five failed attempts in a row, "
+    "logins for that username pause for 15 minutes."
+)
+NOT_AVAILABLE = "This page is not available."
+_STARTED = "portal_session_started"
+_ACCOUNT = "portal_account"
+
+
+@st.cache_resource(show_spinner=False)
+def app_settings() -> Settings:
+    """The process's settings (data folder, cookie key), built once."""
+    return load_settings()
+
+
+def db_url() -> str:
+    """The database URL of this installation."""
+    return app_settings().database_url
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A store session for one action of a page."""
+    with store.session_scope(db_url()) as session:
+        yield session
+
+
+def needs_first_admin() -> bool:
+    """True on an empty store: the first visitor creates the first administrator."""
+    with unit_of_work() as session:
+        return people.count_contacts(session) == 0
+
+
+class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a plain dict
+    """The login library's `usernames` map, answered from the store when a name is typed."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__()
+        self.now = now
+        self.typed: list[str] = []
+
+    def __contains__(self, username: object) -> bool:
+        # Every name "exists": unknown ones get the decoy hash, so they cost one bcrypt too.
+        return isinstance(username, str)
+
+    def __missing__(self, username: str) -> dict[str, Any]:
+        self.typed.append(username)
+        with unit_of_work() as session:
+            entry = logins.credential_entry(session, username, self.now)
+        self[username] = entry
+        return entry
+
+
+def _authenticator(now: datetime) -> tuple[stauth.Authenticate, _StoreDirectory]:
+    settings = app_settings()
+    # Expiry 0: the library does not write its own cookie; we mint ours with an issue time.
+    authenticator = stauth.Authenticate(
+        {"usernames": {}}, settings.cookie_name, settings.cookie_key, 0,
+        auto_hash=False, login_sleep_time=0,
+    )
+    directory = _StoreDirectory(now)
+    model = authenticator.authentication_controller.authentication_model
+    model.credentials["usernames"] = directory
+    return authenticator, directory
+
+
+def _cookie_started_at(now: datetime) -> Optional[datetime]:
+    """When the browser's login cookie was issued, if it is ours, valid and not revoked."""
+    settings = app_settings()
+    raw = st.context.cookies.get(settings.cookie_name)
+    claims = auth.cookie_claims(raw, settings.cookie_key, now)
+    if claims is None:
+        return None
+    issued = claims.get("iat")
+    started = (
+        datetime.fromtimestamp(float(issued), tz=timezone.utc)
+        if isinstance(issued, (int, float))
+        else auth.cookie_issued_at(claims, settings.cookie_expiry_days)
+    )
+    with unit_of_work() as session:
+        ok = logins.session_valid(session, claims["username"], started)
+    return started if ok else None
+
+
+def _mint_cookie(authenticator: stauth.Authenticate, username: str, now: datetime) -> None:
+    settings = app_settings()
+    expires = now + timedelta(days=settings.cookie_expiry_days)
+    token = jwt.encode(
+        {"username": username, "exp_date": expires.timestamp(), "iat": now.timestamp()},
+        settings.cookie_key, algorithm="HS256",
+    )
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    manager.set(settings.cookie_name, token, key="portal_set_cookie",
+                expires_at=expires.replace(tzinfo=None), same_site="strict")
+
+
+def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
+    """Run the login (form or cookie) and return the current principal, or None."""
+    now = clock.now()
+    authenticator, directory = _authenticator(now)
+    if not st.session_state.get("authentication_status"):
+        cookie_started = _cookie_started_at(now)
+        # The library may use the cookie only when we found it valid and not revoked.
+        st.session_state["logout"] = cookie_started is None
+        slot = st.empty()
+        with slot.container():
+            authenticator.login(location="main", key="portal_login")
+        _after_login_attempt(authenticator, directory, slot, now, cookie_started)
+    principal = _current_principal(now)
+    if principal is None and st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+        st.info("Your session has ended. Please log in again.")
+        st.session_state.pop(_STARTED, None)
+    return principal, authenticator
+
+
+def _after_login_attempt(
+    authenticator: stauth.Authenticate,
+    directory: _StoreDirectory,
+    slot: Any,
+    now: datetime,
+    cookie_started: Optional[datetime],
+) -> None:
+    status = st.session_state.get("authentication_status")
+    username = st.session_state.get("username") or ""
+    settings = app_settings()
+    if status and cookie_started is not None and not directory.typed:
+        st.session_state[_STARTED] = cookie_started.timestamp()
+        with unit_of_work() as session:
+            logins.record_success(session, username, now, via="cookie")
+        slot.empty()
+    elif status:
+        st.session_state[_STARTED] = now.timestamp()
+        with unit_of_work() as session:
+            logins.record_success(session, username, now, via="password")
+        slot.empty()
+        _mint_cookie(authenticator, username, now)
+    elif directory.typed:
+        with unit_of_work() as session:
+            logins.record_failure(session, directory.typed[-1], now, settings)
+        st.error(LOGIN_FAILED)
+
+
+def _current_principal(now: datetime) -> Optional[Principal]:
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state.get("username") or ""
+    started = st.session_state.get(_STARTED)
+    if not isinstance(started, (int, float)):
+        return None
+    started_at = datetime.fromtimestamp(float(started), tz=timezone.utc)
+    with unit_of_work() as session:
+        if not logins.session_valid(session, username, started_at):
+            return None
+        return people.principal_for(session, username)
+
+
+def logout_button(authenticator: stauth.Authenticate, principal: Principal) -> None:
+    """The sidebar's log-out button: ends every session and cookie of this person."""
+
+    def _on_logout(_: dict[str, Any]) -> None:
+        with unit_of_work() as session:
+            logins.record_logout(session, principal.username, clock.now())
+        st.session_state.pop(_STARTED, None)
+        st.session_state.pop(_ACCOUNT, None)
+
+    authenticator.logout("Log out", location="sidebar", key="portal_logout", callback=_on_logout)
+
+
+def principal() -> Principal:
+    """The logged-in person, set by the router for this run (pages call `require`)."""
+    who = st.session_state.get("portal_principal")
+    if not isinstance(who, Principal):
+        st.error(NOT_AVAILABLE)
+        st.stop()
+    return who
+
+
+def require(action: str) -> Principal:
+    """Stop the page unless the current person may do `action`."""
+    who = principal()
+    if not access.allowed(who, action):
+        st.error(NOT_AVAILABLE)
+        st.stop()
+    return who
+
+
+def require_account(who: Principal) -> str:
+    """The account chosen in the switcher, checked again against the person's access."""
+    code = st.session_state.get(_ACCOUNT)
+    if not isinstance(code, str) or not access.may_view_any_part(who, code):
+        st.info("Choose an account in the sidebar.") if who.is_staff else st.info(
+            "No account is linked to your login yet: please contact the wholesaler."
+        )
+        st.stop()
+    return code
+
+
+def account_switcher(who: Principal, choices: list[tuple[str, str]]) -> None:
+    """The sidebar's account choice; only accounts this person may see are offered."""
+    allowed_choices = [(code, name) for code, name in choices if access.may_view_any_part(who, code)]
+    if not allowed_choices:
+        st.session_state.pop(_ACCOUNT, None)
+        return
+    codes = [code for code, _ in allowed_choices]
+    names = dict(allowed_choices)
+    current = st.session_state.get(_ACCOUNT)
+    index = codes.index(current) if current in codes else 0
+    chosen = st.sidebar.selectbox(
+        "Account", codes, index=index, format_func=lambda c: f"{c} · {names[c]}",
+        disabled=len(codes) == 1,
+    )
+    st.session_state[_ACCOUNT] = chosen
+
+
+def run_action(action: Callable[[], Any], success: str = "") -> bool:
+    """Run a page action, showing a PortalError as a message instead of a traceback."""
+    try:
+        action()
+    except PortalError as exc:
+        st.error(str(exc))
+        return False
+    if success:
+        st.success(success)
+    return True
+
+
+def base_url() -> str:
+    """The portal's address as this browser reached it, for links shown to copy."""
+    url = st.context.url
+    if isinstance(url, str) and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+    return app_settings().base_url
