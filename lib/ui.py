@@ -157,6 +157,7 @@ def _after_login_attempt(
     elif directory.typed:
         with unit_of_work() as session:
             logins.record_failure(session, directory.typed[-1], now, settings)
+    if status is False:
         st.error(LOGIN_FAILED)
 
 

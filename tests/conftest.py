@@ -39,5 +39,17 @@ def url(settings: Settings) -> str:
     return settings.database_url
 
 
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit's caches are process-wide: clear them so no test sees another's store."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
