@@ -30,10 +30,7 @@ def anonymous_pages(empty_store: bool) -> list[st.Page]:
     if empty_store:
         return [st.Page("app_pages/first_admin.py", title="Create the first administrator",
                         url_path="setup", default=True)]
-    return [
-        st.Page(_login_page, title="Log in", url_path="login", default=True),
-        st.Page(SET_PASSWORD[0], title=SET_PASSWORD[1], url_path="set-password"),
-    ]
+    return [st.Page(_login_page, title="Log in", url_path="login", default=True)]
 
 
 def member_pages(who: access.Principal) -> list[st.Page]:
@@ -51,13 +48,13 @@ def main() -> None:
         # A one-time link: only the set-password page, without the login form.
         page = st.Page(SET_PASSWORD[0], title=SET_PASSWORD[1], url_path="set-password",
                        default=True)
-        st.navigation([page]).run()
+        st.navigation([page], position="hidden").run()
         return
     empty = ui.needs_first_admin()
     who, authenticator = (None, None) if empty else ui.authenticate()
     if who is None or authenticator is None:
         st.session_state.pop("portal_principal", None)
-        st.navigation(anonymous_pages(empty)).run()
+        st.navigation(anonymous_pages(empty), position="hidden").run()
         return
     st.session_state["portal_principal"] = who
     with ui.unit_of_work() as session:

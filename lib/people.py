@@ -232,4 +232,4 @@ def account_branches(session: Session, account_code: str) -> list[str]:
 
 def link_url(base_url: str, secret: str) -> str:
     """The set-password address a contact opens."""
-    return f"{base_url.rstrip('/')}/set-password?link={secret}"
+    return f"{base_url.rstrip('/')}/?link={secret}"

@@ -1,0 +1,138 @@
+"""Real-browser fixtures: Debian's Chromium through Playwright, and a real portal server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lib import store
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Use Debian's Chromium: the test tool's own browser download cannot work here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Portal:
+    """A running portal process on loopback, with its own data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_BASE_URL": self.url}
+        self.log = (data_dir.parent / f"portal-{self.port}.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "portal_app.py",
+             "--server.headless", "true", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the portal did not start: see {self.log.name}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def start_portal(tmp_path: Path) -> Iterator[Callable[[Path], Portal]]:
+    """Start a portal on a data folder prepared by the test (close the test's engines first)."""
+    running: list[Portal] = []
+
+    def _start(data_dir: Path) -> Portal:
+        store.close_all()  # the portal process must be the only one holding the store
+        portal = Portal(data_dir)
+        running.append(portal)
+        return portal
+
+    yield _start
+    for portal in running:
+        portal.stop()
+
+
+@pytest.fixture
+def shoot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
+    """Save a full-page screenshot of a key screen as a test artifact."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def _shoot(page: Any, name: str) -> None:
+        height = page.evaluate(
+            "() => (document.querySelector('[data-testid=stMain]') || document.body).scrollHeight"
+        )
+        page.set_viewport_size({"width": 1280, "height": max(800, min(int(height) + 100, 6000))})
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    return _shoot
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Log in through the form; once more if a component's first rerun swallowed the click.
+
+    The login library's cookie component reports the browser's cookies right after the page
+    loads, which reruns the script; a click landing in that rerun is lost (a person typing
+    never hits it, a robot filling in a millisecond can).
+    """
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        expect(page.get_by_role("button", name="Login")).to_be_visible(timeout=20000)
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Login").click()
+        try:
+            expect(page.get_by_text("Logged in as")).to_be_visible(timeout=6000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
