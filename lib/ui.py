@@ -12,7 +12,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from sqlmodel import Session
 
-from lib import access, auth, clock, logins, people, store
+from lib import access, audit, auth, clock, logins, people, store
 from lib.access import Principal
 from lib.errors import PortalError
 from lib.settings import Settings, load_settings
@@ -181,8 +181,8 @@ def logout_button(authenticator: stauth.Authenticate, principal: Principal) -> N
     def _on_logout(_: dict[str, Any]) -> None:
         with unit_of_work() as session:
             logins.record_logout(session, principal.username, clock.now())
-        st.session_state.pop(_STARTED, None)
-        st.session_state.pop(_ACCOUNT, None)
+        for key in (_STARTED, _ACCOUNT, "portal_view_as"):
+            st.session_state.pop(key, None)
 
     authenticator.logout("Log out", location="sidebar", key="portal_logout", callback=_on_logout)
 
@@ -252,3 +252,48 @@ def base_url() -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0]}"
     return app_settings().base_url
+
+
+_VIEW_AS = "portal_view_as"
+
+
+def start_view_as(staff: Principal, account_code: str, contact: Optional[str] = None) -> None:
+    """Let a member of staff see an account exactly as a buyer does (read-only, audited).
+
+    With `contact`, the view has that contact's grants (branch limits included); without,
+    it shows the whole account.
+    """
+    if not access.allowed(staff, "view_as_buyer"):
+        return
+    with unit_of_work() as session:
+        buyer = people.principal_for(session, contact) if contact else None
+        audit.record(session, staff.username, "view_as_buyer", account_code=account_code,
+                     target=contact or "")
+    grants = buyer.grants if buyer is not None and buyer.role == "buyer" else frozenset(
+        {access.AccountGrant(account_code)}
+    )
+    st.session_state[_VIEW_AS] = (account_code, contact or "", grants)
+    st.session_state[_ACCOUNT] = account_code
+
+
+def viewing_as(staff: Principal) -> Optional[Principal]:
+    """The buyer-like principal a member of staff is viewing as, if any."""
+    state = st.session_state.get(_VIEW_AS)
+    if not state or not access.allowed(staff, "view_as_buyer"):
+        st.session_state.pop(_VIEW_AS, None)
+        return None
+    _, _, grants = state
+    return Principal(username=staff.username, role="buyer", grants=grants,
+                     viewed_by=staff.username)
+
+
+def view_as_banner(staff: Principal) -> None:
+    """The banner over every page while viewing as a buyer, with the way back."""
+    account_code, contact, _ = st.session_state[_VIEW_AS]
+    whom = f"the contact {contact}" if contact else f"a buyer of account {account_code}"
+    st.warning(f"Viewing as {whom}, read-only. Nothing you open here counts as the buyer's "
+               "activity.", icon=":material/visibility:")
+    if st.sidebar.button("Stop viewing as buyer", key="portal_stop_view_as"):
+        st.session_state.pop(_VIEW_AS, None)
+        st.session_state.pop(_ACCOUNT, None)
+        st.rerun()
