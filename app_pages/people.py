@@ -11,12 +11,9 @@ settings = ui.app_settings()
 st.title("People and access")
 
 with ui.unit_of_work() as session:
-    contacts = people.contacts_frame(session)
+    usernames = people.contacts_frame(session)["Username"].tolist()
     account_choices = queries.visible_accounts(session, who)
 account_codes = [code for code, _ in account_choices]
-usernames = contacts["Username"].tolist()
-
-st.dataframe(contacts, hide_index=True, width="stretch")
 
 add_contact_tab, grant_tab, manage_tab, account_tab = st.tabs(
     ["Add a contact", "Grant accounts", "Disable, enable, links", "Add an account"]
@@ -105,3 +102,11 @@ if "people_link" in st.session_state:
     st.write(f"Send this link to {link_user}. It works once and expires in "
              f"{settings.token_hours} hours.")
     st.code(people.link_url(ui.base_url(), link_secret), language=None)
+
+st.subheader("Contacts")
+with ui.unit_of_work() as session:
+    contacts = people.contacts_frame(session)  # read after the actions above: shows them
+st.dataframe(
+    contacts, hide_index=True, width="stretch",
+    column_config={"Last login": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+)

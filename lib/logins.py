@@ -43,7 +43,7 @@ def issue_link(
     secret, digest = auth.new_token()
     purpose = "reset" if contact.password_hash else "invite"
     session.add(models.LoginToken(
-        contact_id=contact.id, token_hash=digest, purpose=purpose,
+        contact_id=models.row_id(contact), token_hash=digest, purpose=purpose,
         created_at=now, expires_at=auth.token_expiry(now, hours),
     ))
     audit.record(session, actor, f"link_issued_{purpose}", target=contact.username)

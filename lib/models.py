@@ -31,6 +31,14 @@ def _id_field(table: str) -> Any:
     )
 
 
+def row_id(row: SQLModel) -> int:
+    """The primary key of a row that has been flushed (SQLModel types it as optional)."""
+    value = getattr(row, "id", None)
+    if not isinstance(value, int):
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return value
+
+
 def _money(**kwargs: Any) -> Any:
     return Field(default=Decimal("0"), sa_type=MONEY, **kwargs)
 

@@ -117,7 +117,9 @@ def grant(
     for existing in grants_of(session, contact):
         if existing.account_id == account.id and existing.branch == branch:
             return existing
-    row = models.Grant(contact_id=contact.id, account_id=account.id, branch=branch)
+    row = models.Grant(
+        contact_id=models.row_id(contact), account_id=models.row_id(account), branch=branch
+    )
     session.add(row)
     session.flush()
     audit.record(
@@ -216,7 +218,7 @@ def grant_rows(session: Session, username: str) -> list[tuple[int, str, str]]:
     query = select(models.Grant.id, models.Account.code, models.Grant.branch).join(
         models.Account, col(models.Account.id) == models.Grant.account_id
     ).where(models.Grant.contact_id == contact.id)
-    return [(gid, code, branch or "") for gid, code, branch in session.exec(query).all()]
+    return [(int(gid or 0), code, branch or "") for gid, code, branch in session.exec(query).all()]
 
 
 def account_branches(session: Session, account_code: str) -> list[str]:

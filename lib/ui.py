@@ -218,7 +218,7 @@ def require_account(who: Principal) -> str:
 
 def account_switcher(who: Principal, choices: list[tuple[str, str]]) -> None:
     """The sidebar's account choice; only accounts this person may see are offered."""
-    allowed_choices = [(code, name) for code, name in choices if access.may_view_any_part(who, code)]
+    allowed_choices = [(c, name) for c, name in choices if access.may_view_any_part(who, c)]
     if not allowed_choices:
         st.session_state.pop(_ACCOUNT, None)
         return

@@ -16,7 +16,9 @@ from lib.settings import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(data_dir: Path, *args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(
+    data_dir: Path, *args: str, stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir)}
     return subprocess.run(
         [sys.executable, "-m", "lib.cli", *args], cwd=ROOT, env=env, input=stdin,

@@ -147,9 +147,9 @@ def test_principal_carries_branch_grants(url: str, bea: str) -> None:
 def test_the_last_admin_cannot_be_disabled(url: str) -> None:
     with store.session_scope(url) as session:
         logins.create_first_admin(session, username="ada", name="Ada", email="", password=PASSWORD)
-    with pytest.raises(PortalError, match="last active administrator"):
-        with store.session_scope(url) as session:
-            people.set_disabled(session, "ada", "ada", True, clock.now())
+    with pytest.raises(PortalError, match="last active administrator"), \
+            store.session_scope(url) as session:
+        people.set_disabled(session, "ada", "ada", True, clock.now())
 
 
 @pytest.mark.parametrize(
