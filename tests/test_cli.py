@@ -105,3 +105,52 @@ def test_a_writing_command_while_the_store_is_held_fails_fast_and_clearly(data_d
         holder.kill()
         holder.wait()
     assert "B2" not in cli(data_dir, "user", "list").stdout
+
+
+def _demo_logins(output: str) -> dict[str, tuple[str, str]]:
+    rows = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in {"admin", "finance", "support", "buyer"}:
+            rows[parts[0]] = (parts[1], parts[2])
+    return rows
+
+
+def test_demo_loads_a_company_and_prints_working_logins(data_dir: Path) -> None:
+    from sqlmodel import func, select
+
+    from lib import auth, logins, models, queries
+    from lib.clock import now
+
+    result = cli(data_dir, "demo")
+    assert result.returncode == 0, result.stderr
+    made = _demo_logins(result.stdout)
+    assert {"admin", "finance", "support", "buyer"} <= {role for role, _ in made.values()}
+    with store.session_scope(load_settings().database_url) as session:
+        assert session.exec(select(func.count()).select_from(models.Account)).one() >= 40
+        currencies = set(session.exec(select(models.Document.currency).distinct()).all())
+        assert len(currencies) >= 2
+        for username, (_, password) in made.items():
+            entry = logins.credential_entry(session, username, now())
+            assert auth.check_password(password, entry["password"]), username
+        holders = [people.principal_for(session, u) for u in made]
+        grants_per_account: dict[str, int] = {}
+        for who in holders:
+            assert who is not None
+            for code in who.account_codes():
+                grants_per_account[code] = grants_per_account.get(code, 0) + 1
+        assert sum(1 for n in grants_per_account.values() if n >= 2) >= 3
+        assert any(len(who.account_codes()) == 2 for who in holders if who)
+        branch_buyer = next(w for w in holders if w and any(g.branch for g in w.grants))
+        scope = queries.scope_for(session, branch_buyer, branch_buyer.account_codes()[0])
+        assert queries.scoped_documents(session, scope), "the branch buyer sees documents"
+    store.close_all()  # this test process must let go of the store for the next command
+    again = cli(data_dir, "demo")
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+
+
+def test_demo_passwords_are_generated_each_time(tmp_path: Path) -> None:
+    first = _demo_logins(cli(tmp_path / "one", "demo").stdout)
+    second = _demo_logins(cli(tmp_path / "two", "demo").stdout)
+    assert first.keys() == second.keys()
+    assert all(first[name][1] != second[name][1] for name in first)
