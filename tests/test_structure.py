@@ -60,7 +60,7 @@ def test_streamlit_config_is_hardened() -> None:
 def test_secrets_are_ignored_and_an_example_is_committed() -> None:
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert ".streamlit/secrets.toml" in ignored
-    assert "data/" in ignored
+    assert "/data/" in ignored
     assert (ROOT / ".streamlit" / "secrets.toml.example").exists()
 
 
