@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
@@ -12,7 +12,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from sqlmodel import Session
 
-from lib import access, audit, auth, clock, logins, people, store
+from lib import access, audit, auth, clock, inbox, logins, people, store
 from lib.access import Principal
 from lib.errors import PortalError
 from lib.settings import Settings, load_settings
@@ -30,6 +30,51 @@ _ACCOUNT = "portal_account"
 def app_settings() -> Settings:
     """The process's settings (data folder, cookie key), built once."""
     return load_settings()
+
+
+@st.cache_resource(show_spinner=False, validate=lambda watcher: watcher.is_alive())
+def _inbox_watcher(inbox_dir: str) -> inbox.Watcher:
+    # Keyed by the folder so that a changed data folder (tests) gets its own watcher.
+    return inbox.ensure_watcher(app_settings())
+
+
+def start_inbox_watcher() -> None:
+    """Make sure this process watches the drop folder (usually already started with the server)."""
+    _inbox_watcher(str(app_settings().inbox))
+
+
+@asynccontextmanager
+async def server_lifespan(app: object) -> AsyncIterator[None]:
+    """The server's start and stop (portal_app.py's st.App): the drop folder from the start."""
+    _register_early_components()
+    async with inbox.lifespan(app):
+        yield
+
+
+def _register_early_components() -> None:
+    """Register custom components declared before Streamlit's runtime existed.
+
+    Serving portal_app.py as an st.App imports it, and with it the login library's cookie
+    component, before the runtime exists; a component declared then is never registered, its
+    frame answers 404 and no login cookie is ever set.
+    """
+    import sys
+
+    from streamlit.components.v1.custom_component import CustomComponent
+    from streamlit.runtime import get_instance
+
+    registry = get_instance().component_registry
+    found = {}
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            try:  # some libraries keep proxies that refuse even an isinstance() check
+                if isinstance(value, CustomComponent):
+                    found[value.name] = value
+            except Exception:  # noqa: S112  # such a value is no component: skip it
+                continue
+    for name, component in found.items():
+        if registry.get_component(name) is None:
+            registry.register_component(component)
 
 
 def db_url() -> str:

@@ -1,0 +1,299 @@
+"""Scoped ledger reads: balances and aging in SQL, ledger records, payments and statements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from lib import ledger, models, statements
+from lib.access import Principal
+from lib.display import money_text
+from lib.errors import PortalError
+from lib.ledger import Aging, Balance, Bucket, LedgerAllocation, LedgerDoc, LedgerPayment
+from lib.queries import DOC, Scope, in_scope, is_void_expr, read_rows, scope_for
+
+PAY: sa.Table = models.Payment.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+ALLOC: sa.Table = models.Allocation.__table__  # type: ignore[attr-defined]
+ZERO = Decimal("0")
+PAYMENT_COLUMNS = ["Reference", "Date", "Currency", "Amount", "Allocated", "Not allocated",
+                   "Allocated to"]  # fmt: skip
+
+
+def _money(value: Any) -> sa.ColumnElement[Any]:
+    return sa.literal(value, models.MONEY)
+
+
+def _positions(scope: Scope, as_of: date) -> sa.Subquery:
+    """Per non-void document issued by as_of: currency, due date, signed outstanding at as_of.
+
+    SQL twin of ledger.ledger_at + signed_outstanding: what payments dated after as_of
+    allocated to a document was not yet paid at as_of.
+    """
+    later = (
+        sa.select(ALLOC.c.document_id, sa.func.sum(ALLOC.c.amount).label("later"))
+        .join(PAY, PAY.c.id == ALLOC.c.payment_id)
+        .where(PAY.c.account_id == scope.account_id, PAY.c.payment_date > as_of)
+        .group_by(ALLOC.c.document_id)
+        .subquery()
+    )
+    paid_at = DOC.c.paid - sa.func.coalesce(later.c.later, _money(0))
+    signed = sa.case((DOC.c.kind == ledger.CREDIT_NOTE, paid_at - DOC.c.total),
+                     else_=DOC.c.total - paid_at)  # fmt: skip
+    return (
+        sa.select(DOC.c.currency, DOC.c.due_date, signed.label("amount"))
+        .select_from(DOC.outerjoin(later, later.c.document_id == DOC.c.id))
+        .where(in_scope(scope), sa.not_(is_void_expr()), DOC.c.issue_date <= as_of)
+        .subquery()
+    )
+
+
+def balances(session: Session, scope: Scope, as_of: date) -> dict[str, Balance]:
+    """Balance per currency at as_of, computed in SQL (equal to ledger.balances: tested)."""
+    pos = _positions(scope, as_of)
+    amount, zero = pos.c.amount, _money(0)
+    totals = session.connection().execute(
+        sa.select(
+            pos.c.currency, sa.func.count(),
+            sa.func.sum(sa.case((amount > 0, amount), else_=zero)),
+            sa.func.sum(sa.case((amount < 0, -amount), else_=zero)),
+            sa.func.sum(sa.case((sa.and_(amount > 0, pos.c.due_date < as_of), amount), else_=zero)),
+        ).group_by(pos.c.currency)
+    ).all()
+    upcoming = session.connection().execute(
+        sa.select(pos.c.currency, pos.c.due_date, sa.func.sum(amount))
+        .where(amount > 0, pos.c.due_date >= as_of)
+        .group_by(pos.c.currency, pos.c.due_date)
+    ).all()
+    next_due: dict[str, tuple[date, Decimal]] = {}
+    for currency, due, value in upcoming:
+        if currency not in next_due or due < next_due[currency][0]:
+            next_due[currency] = (due, Decimal(value))
+    result = {}
+    for currency, count, owed, credit, overdue in sorted(totals):
+        due, due_amount = next_due.get(currency, (None, ZERO))
+        result[currency] = Balance(currency, Decimal(owed) - Decimal(credit), Decimal(owed),
+                                   Decimal(overdue), Decimal(credit), due, due_amount, int(count))
+    return result
+
+
+def _bucket_condition(bucket: Bucket, due: sa.ColumnElement[date], as_of: date) -> Any:
+    """Days past due within the bucket, written as due-date bounds (portable, no date maths)."""
+    bounds = []
+    if bucket.low is not None:
+        bounds.append(due <= as_of - timedelta(days=bucket.low))
+    if bucket.high is not None:
+        bounds.append(due >= as_of - timedelta(days=bucket.high))
+    return sa.and_(sa.true(), *bounds)
+
+
+def aging(
+    session: Session, scope: Scope, as_of: date, buckets: Sequence[Bucket] = ledger.DEFAULT_BUCKETS
+) -> dict[str, Aging]:
+    """Aging per currency at as_of, computed in SQL (equal to ledger.aging: tested)."""
+    pos = _positions(scope, as_of)
+    index = sa.case(
+        *[(_bucket_condition(b, pos.c.due_date, as_of), i) for i, b in enumerate(buckets)],
+        else_=-1,
+    )
+    # Bucket in a subquery, then group by its column: PostgreSQL cannot group by an
+    # expression holding bind parameters.
+    placed = sa.select(
+        pos.c.currency, sa.case((pos.c.amount < 0, -2), else_=index).label("bucket"), pos.c.amount
+    ).subquery()
+    rows = session.connection().execute(
+        sa.select(placed.c.currency, placed.c.bucket, sa.func.sum(placed.c.amount))
+        .group_by(placed.c.currency, placed.c.bucket)
+    ).all()
+    amounts: dict[str, list[Decimal]] = {}
+    credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for currency, bucket, value in rows:
+        slots = amounts.setdefault(currency, [ZERO] * len(buckets))
+        if bucket == -2:
+            credit[currency] += Decimal(value)
+        elif bucket >= 0:
+            slots[bucket] += Decimal(value)
+    labels = [b.label for b in buckets]
+    return {
+        cur: Aging(cur, tuple(zip(labels, amounts[cur], strict=True)), credit[cur])
+        for cur in sorted(amounts)
+    }
+
+
+def _ledger_select() -> sa.Select[Any]:
+    return sa.select(
+        DOC.c.kind, DOC.c.number, DOC.c.issue_date, DOC.c.due_date, DOC.c.currency,
+        DOC.c.total, DOC.c.paid, DOC.c.erp_status, DOC.c.branch, DOC.c.id,
+        DOC.c.po_reference, DOC.c.description,
+    )  # fmt: skip
+
+
+def _as_ledger_docs(session: Session, scope: Scope, stmt: sa.Select[Any]) -> list[LedgerDoc]:
+    code = scope.account_code
+    return [
+        LedgerDoc(k, n, issued, due, cur, total, paid, erp, branch, code, doc_id, po, text)
+        for k, n, issued, due, cur, total, paid, erp, branch, doc_id, po, text
+        in read_rows(session, stmt.order_by(DOC.c.issue_date, DOC.c.id))
+    ]
+
+
+def ledger_docs(
+    session: Session, scope: Scope, *, currency: str | None = None
+) -> list[LedgerDoc]:
+    """The scope's documents as ledger records (optionally of one currency)."""
+    stmt = _ledger_select().where(in_scope(scope))
+    if currency is not None:
+        stmt = stmt.where(DOC.c.currency == currency)
+    return _as_ledger_docs(session, scope, stmt)
+
+
+def statement_docs(
+    session: Session, scope: Scope, *, currency: str, start: date | None, end: date,
+    has_payments: bool,
+) -> list[LedgerDoc]:  # fmt: skip
+    """The documents that can change a statement ending at `end` (from `start` for activity).
+
+    A document settled before the period, with no dated payment on or after its start,
+    adds nothing to the opening balance, the lines or the closing balance: it is left in the
+    store, which keeps a five-year account's statement fast. Documents whose paid amount no
+    dated payment explains stay, as they decide the statement's note on payment dates.
+    A test holds the result equal to the statement built from every document.
+    """
+    since = start if start is not None else end + timedelta(days=1)
+    moves = (
+        sa.select(ALLOC.c.document_id, sa.func.sum(ALLOC.c.amount).label("allocated"),
+                  sa.func.max(sa.case((PAY.c.payment_date >= since, 1), else_=0)).label("moved"))
+        .join(PAY, PAY.c.id == ALLOC.c.payment_id)
+        .where(PAY.c.account_id == scope.account_id)
+        .group_by(ALLOC.c.document_id)
+        .subquery()
+    )  # fmt: skip
+    changes = sa.or_(DOC.c.paid != DOC.c.total, sa.func.coalesce(moves.c.moved, 0) == 1)
+    if start is not None:
+        changes = sa.or_(changes, DOC.c.issue_date >= start)
+    keep = sa.and_(DOC.c.issue_date <= end, changes)
+    if has_payments:
+        keep = sa.or_(keep, DOC.c.paid != sa.func.coalesce(moves.c.allocated, _money(0)))
+    stmt = (
+        _ledger_select()
+        .select_from(DOC.outerjoin(moves, moves.c.document_id == DOC.c.id))
+        .where(in_scope(scope), DOC.c.currency == currency, sa.not_(is_void_expr()), keep)
+    )
+    return _as_ledger_docs(session, scope, stmt)
+
+
+def ledger_payments(session: Session, scope: Scope) -> list[LedgerPayment]:
+    """The scope's payments, with their allocations to the scope's documents only.
+
+    A contact limited to branches sees a payment only where it was allocated to one of their
+    branches' documents, and only that part of it: nothing of other branches leaks through.
+    """
+    allocations: dict[int, list[LedgerAllocation]] = defaultdict(list)
+    allocated = (
+        sa.select(ALLOC.c.payment_id, DOC.c.kind, DOC.c.number, ALLOC.c.amount)
+        .join(DOC, DOC.c.id == ALLOC.c.document_id)
+        .join(PAY, PAY.c.id == ALLOC.c.payment_id)
+        .where(PAY.c.account_id == scope.account_id, in_scope(scope))
+        .order_by(ALLOC.c.id)
+    )
+    for payment_id, kind, number, amount in read_rows(session, allocated):
+        allocations[payment_id].append(LedgerAllocation(number, Decimal(amount), kind))
+    rows = read_rows(session, (
+        sa.select(PAY.c.id, PAY.c.reference, PAY.c.payment_date, PAY.c.currency, PAY.c.amount)
+        .where(PAY.c.account_id == scope.account_id)
+        .order_by(PAY.c.payment_date, PAY.c.reference)
+    ))  # fmt: skip
+    payments = []
+    for payment_id, reference, day, currency, amount in rows:
+        allocs = tuple(allocations.get(payment_id, ()))
+        if scope.branches is not None:
+            if not allocs:
+                continue
+            amount = sum((a.amount for a in allocs), ZERO)
+        payments.append(LedgerPayment(reference, day, currency, Decimal(amount), allocs,
+                                      scope.account_code))  # fmt: skip
+    return payments
+
+
+def payments_frame(session: Session, scope: Scope) -> pd.DataFrame:
+    """The scope's payments, newest first, with the documents each was allocated to."""
+    rows = []
+    for p in reversed(ledger_payments(session, scope)):
+        allocated = sum((a.amount for a in p.allocations), ZERO)
+        targets = ", ".join(f"{a.number} ({money_text(a.amount, p.currency)})"
+                            for a in p.allocations)  # fmt: skip
+        rows.append([p.reference, p.payment_date, p.currency, p.amount, allocated,
+                     p.amount - allocated, targets])  # fmt: skip
+    return pd.DataFrame(rows, columns=PAYMENT_COLUMNS)
+
+
+def allocations_frame(session: Session, scope: Scope, reference: str) -> pd.DataFrame:
+    """The documents one payment of the scope was allocated to, with amounts."""
+    found = [p for p in ledger_payments(session, scope) if p.reference == reference]
+    rows = [
+        [statements.LINE_LABELS.get(a.kind, a.kind), a.number, p.currency, a.amount]
+        for p in found for a in p.allocations
+    ]
+    return pd.DataFrame(rows, columns=["Kind", "Number", "Currency", "Allocated"])
+
+
+def build_statement(
+    session: Session,
+    scope: Scope,
+    *,
+    kind: str,
+    currency: str,
+    start: date,
+    end: date,
+    statement_date: date,
+    wholesaler: statements.Wholesaler,
+    buckets: Sequence[Bucket] = ledger.DEFAULT_BUCKETS,
+) -> statements.Statement:
+    """An open-item (at `end`) or activity (`start` to `end`) statement of the scope."""
+    payments = ledger_payments(session, scope)
+    docs = statement_docs(
+        session, scope, currency=currency, start=start if kind == statements.ACTIVITY else None,
+        end=end, has_payments=bool(payments),
+    )  # fmt: skip
+    account = statements.StatementAccount(scope.account_code, scope.account_name)
+    if kind == statements.OPEN_ITEM:
+        built = statements.open_item_statement(
+            docs, account, currency, end, wholesaler=wholesaler, payments=payments,
+            statement_date=statement_date, buckets=buckets,
+        )
+    elif kind == statements.ACTIVITY:
+        built = statements.activity_statement(
+            docs, payments, account, currency, start, end, wholesaler=wholesaler,
+            statement_date=statement_date, buckets=buckets,
+        )
+    else:
+        raise PortalError(f"Unknown statement kind {kind!r}.")
+    # The documents were already limited to the scope's branches: the header says which.
+    return replace(built, branch=scope.branch_label() or None)
+
+
+OVERVIEW_COLUMNS = ["Account", "Name", "Branches", "Currency", "Balance", "Overdue",
+                    "Credit available", "Next due", "Next amount", "Documents"]  # fmt: skip
+
+
+def accounts_overview(session: Session, who: Principal, as_of: date) -> pd.DataFrame:
+    """"All my accounts": the balance of each account the contact holds, per currency."""
+    rows: list[list[Any]] = []
+    for code in who.account_codes():
+        scope = scope_for(session, who, code)
+        found = balances(session, scope, as_of)
+        if not found:
+            rows.append([code, scope.account_name, scope.branch_label() or "all", "", None,
+                         None, None, None, None, 0])  # fmt: skip
+        for cur, b in found.items():
+            rows.append([code, scope.account_name, scope.branch_label() or "all", cur,
+                         b.outstanding, b.overdue, b.credit_available, b.next_due_date,
+                         b.next_due_amount if b.next_due_date else None, b.documents])  # fmt: skip
+    return pd.DataFrame(rows, columns=OVERVIEW_COLUMNS)
