@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
@@ -149,9 +150,12 @@ def credential_entry(session: Session, username: str, now: datetime) -> dict[str
 def record_failure(session: Session, username: str, now: datetime, settings: Settings) -> None:
     """Count a failed login; the fifth in a row locks the username for the cool-down."""
     contact = people.contact_by_username(session, username)
-    typed = people.normalise_username(username)[:80]
     if contact is None:
-        audit.record(session, typed, "login_failed", reason="unknown user")
+        # What was typed may be a password in the wrong box: keep only a fingerprint of it,
+        # enough to see repeated attempts with the same name.
+        typed = hashlib.sha256(people.normalise_username(username).encode()).hexdigest()[:12]
+        audit.record(session, "(unknown user)", "login_failed", reason="unknown user",
+                     typed_fingerprint=typed)
         return
     if is_locked(contact, now):
         audit.record(session, contact.username, "login_failed", reason="locked")

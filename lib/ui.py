@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
 from sqlmodel import Session
 
-from lib import access, audit, auth, clock, inbox, logins, people, store
+from lib import access, audit, auth, clock, inbox, logins, people, portal_settings, store
 from lib.access import Principal
 from lib.errors import PortalError
 from lib.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    import streamlit_authenticator as stauth
 
 LOGIN_FAILED = (
     "Username or password is not correct. After five failed attempts in a row, "
@@ -46,35 +48,8 @@ def start_inbox_watcher() -> None:
 @asynccontextmanager
 async def server_lifespan(app: object) -> AsyncIterator[None]:
     """The server's start and stop (portal_app.py's st.App): the drop folder from the start."""
-    _register_early_components()
     async with inbox.lifespan(app):
         yield
-
-
-def _register_early_components() -> None:
-    """Register custom components declared before Streamlit's runtime existed.
-
-    Serving portal_app.py as an st.App imports it, and with it the login library's cookie
-    component, before the runtime exists; a component declared then is never registered, its
-    frame answers 404 and no login cookie is ever set.
-    """
-    import sys
-
-    from streamlit.components.v1.custom_component import CustomComponent
-    from streamlit.runtime import get_instance
-
-    registry = get_instance().component_registry
-    found = {}
-    for module in list(sys.modules.values()):
-        for value in list(getattr(module, "__dict__", {}).values()):
-            try:  # some libraries keep proxies that refuse even an isinstance() check
-                if isinstance(value, CustomComponent):
-                    found[value.name] = value
-            except Exception:  # noqa: S112  # such a value is no component: skip it
-                continue
-    for name, component in found.items():
-        if registry.get_component(name) is None:
-            registry.register_component(component)
 
 
 def db_url() -> str:
@@ -116,6 +91,11 @@ class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a 
 
 
 def _authenticator(now: datetime) -> tuple[stauth.Authenticate, _StoreDirectory]:
+    # Imported here, inside a script run: serving portal_app.py as an st.App imports this
+    # module before Streamlit's runtime exists, and a component declared then (the library's
+    # cookie component) is never registered, so no login cookie could ever be set.
+    import streamlit_authenticator as stauth
+
     settings = app_settings()
     # Expiry 0: the library does not write its own cookie; we mint ours with an issue time.
     authenticator = stauth.Authenticate(
@@ -146,9 +126,15 @@ def _cookie_started_at(now: datetime) -> Optional[datetime]:
     return started if ok else None
 
 
+def _session_length() -> timedelta:
+    """How long a login lasts: the administrator's setting."""
+    with unit_of_work() as session:
+        return timedelta(hours=portal_settings.session_hours(session))
+
+
 def _mint_cookie(authenticator: stauth.Authenticate, username: str, now: datetime) -> None:
     settings = app_settings()
-    expires = now + timedelta(days=settings.cookie_expiry_days)
+    expires = now + _session_length()
     token = jwt.encode(
         {"username": username, "exp_date": expires.timestamp(), "iat": now.timestamp()},
         settings.cookie_key, algorithm="HS256",
@@ -214,6 +200,8 @@ def _current_principal(now: datetime) -> Optional[Principal]:
     if not isinstance(started, (int, float)):
         return None
     started_at = datetime.fromtimestamp(float(started), tz=timezone.utc)
+    if now - started_at > _session_length():
+        return None
     with unit_of_work() as session:
         if not logins.session_valid(session, username, started_at):
             return None

@@ -23,6 +23,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("PORTAL_COOKIE_KEY", raising=False)
     monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
     yield folder
+    from lib import inbox
+
+    inbox.stop_watchers()  # page runs start a drop-folder watcher on this folder
     store.close_all()
 
 

@@ -240,14 +240,6 @@ def _healthy(port: int) -> bool:
         return False
 
 
-COOKIE_COMPONENT = "/component/extra_streamlit_components.CookieManager.cookie_manager/index.html"
-
-
-def _status(port: int, path: str) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as reply:
-        return int(reply.status)
-
-
 def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lib.cli", "import", *args], cwd=ROOT,
                           env=os.environ.copy(), capture_output=True, text=True,
@@ -275,7 +267,5 @@ def test_the_running_portal_imports_dropped_files_without_any_visit(
         preview = _cli(str(handed), "--dry-run", "--json")
         assert preview.returncode == 3 and "cannot be made" in preview.stderr
         assert preview.stdout == ""
-        # Served as an st.App, the login cookie's component must still be served.
-        assert _status(port, COOKIE_COMPONENT) == 200
     assert _numbers(settings.database_url) == {"X-1", "X-2", "INV-2001", "INV-2002"}
     assert {b.actor for b in _batches(settings.database_url)} == {"inbox"}

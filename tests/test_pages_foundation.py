@@ -210,3 +210,29 @@ def test_a_used_link_shows_a_clear_message(portal: str) -> None:
     at.run()
     assert "not valid any more" in texts(at)
     assert not at.exception
+
+
+def test_a_session_older_than_the_session_length_ends(portal: str) -> None:
+    from lib import portal_settings
+
+    with store.session_scope(portal) as session:
+        portal_settings.set_value(session, "ada", portal_settings.SESSION_HOURS, "2")
+    at = log_in(new_app(), "bea", PASSWORD)
+    assert "INV-A1-001" in texts(at)
+    at.session_state["portal_session_started"] = clock.now().timestamp() - 2 * 3600 - 60
+    at.run()
+    assert "session has ended" in texts(at)
+    assert "INV-A1-001" not in texts(at)
+
+
+def test_failed_logins_of_unknown_names_keep_no_typed_text(portal: str) -> None:
+    from sqlmodel import select
+
+    from lib import models
+
+    log_in(new_app(), "my secret password", "whatever it is")
+    with store.session_scope(portal) as session:
+        events = session.exec(
+            select(models.AuditEvent).where(models.AuditEvent.action == "login_failed")
+        ).all()
+    assert events and all("secret" not in e.actor + e.detail_json for e in events)

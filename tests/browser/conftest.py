@@ -127,6 +127,7 @@ def log_in(page: Any, username: str, password: str) -> None:
 
     for attempt in range(3):
         expect(page.get_by_role("button", name="Login")).to_be_visible(timeout=20000)
+        expect(page.get_by_label("Username")).to_have_count(1)  # the previous page is gone
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password", exact=True).fill(password)
         page.get_by_role("button", name="Login").click()

@@ -80,7 +80,7 @@ def test_first_start_invite_link_login_logout_cookie(
 
     buyer.goto(portal.url)
     log_in(buyer, "carla", BUYER_PASSWORD)
-    expect(buyer.get_by_role("heading", name="Invoices and credit notes")).to_be_visible()
+    expect(buyer.get_by_role("heading", name="Home")).to_be_visible()
     expect(buyer.get_by_text("A1 · A1 Trading").first).to_be_visible()
     assert "B2 Trading" not in buyer.content() and "INV-B2-777" not in buyer.content()
     shoot(buyer, "04-buyer-own-account")
@@ -91,7 +91,7 @@ def test_first_start_invite_link_login_logout_cookie(
     saved = buyer_context.cookies()
     assert any(c["name"] == "portal_session" for c in saved)
     buyer.goto(portal.url)
-    expect(buyer.get_by_role("heading", name="Invoices and credit notes")).to_be_visible()
+    expect(buyer.get_by_role("heading", name="Home")).to_be_visible()
 
     buyer.get_by_role("button", name="Log out").click()
     expect(buyer.get_by_label("Username")).to_be_visible()
