@@ -147,9 +147,9 @@ def test_roles_reach_only_their_pages(
             at.switch_page(page)
 
 
-@pytest.mark.parametrize("page", sorted(p.name for p in PAGES.glob("*.py")))
-def test_every_page_run_directly_without_login_shows_nothing(portal: str, page: str) -> None:
-    at = AppTest.from_file(str(PAGES / page), default_timeout=60).run()
+@pytest.mark.parametrize("page_file", sorted(p.name for p in PAGES.glob("*.py")))
+def test_every_page_run_directly_without_login_shows_nothing(portal: str, page_file: str) -> None:
+    at = AppTest.from_file(str(PAGES / page_file), default_timeout=60).run()
     assert not at.exception
     shown = texts(at)
     for secret in ("INV-A1", "INV-B2", "bea@x.com"):

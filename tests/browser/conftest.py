@@ -39,6 +39,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
+@pytest.fixture(autouse=True)
+def _patient_expectations() -> None:
+    """Streamlit reruns take a few seconds on a loaded 2-core machine: wait up to 20 s."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20000)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

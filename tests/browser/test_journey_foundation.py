@@ -86,7 +86,6 @@ def test_first_start_invite_link_login_logout_cookie(
     shoot(buyer, "04-buyer-own-account")
 
     # The login cookie survives a reload: the buyer stays logged in.
-    expect.set_options(timeout=15000)
     buyer.wait_for_timeout(500)
     saved = buyer_context.cookies()
     assert any(c["name"] == "portal_session" for c in saved)

@@ -57,7 +57,6 @@ def test_support_views_an_account_as_its_buyer(
 ) -> None:
     url = _seed(data_dir)
     portal = start_portal(data_dir)
-    expect.set_options(timeout=15000)
     context = browser.new_context()
     page = context.new_page()
     page.goto(portal.url)
