@@ -198,6 +198,23 @@ class ImportBatch(SQLModel, table=True):
     errors_json: str = "[]"
 
 
+class ImportChange(SQLModel, table=True):
+    """What one import changed, enough to revert it: a row it inserted, or one's prior values.
+
+    entity: "account", "document", "document_lines", "payment" or "payment_allocations";
+    action: "insert" (revert deletes it) or "update" (revert restores before_json).
+    Documents and payments an import inserted are found by their import_id instead.
+    """
+
+    __tablename__ = "import_change"
+    id: Optional[int] = _id_field("import_change")
+    import_id: int = Field(index=True)
+    entity: str
+    entity_id: int
+    action: str
+    before_json: Optional[str] = None
+
+
 class SavedMapping(SQLModel, table=True):
     """A column mapping saved under a name, recognised again by the file's headers."""
 

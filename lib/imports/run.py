@@ -1,0 +1,277 @@
+"""The one entry point: read, stage, preview and (unless asked not to) apply an export file."""
+
+# ruff: noqa: S608 - SQL is built from the importer's own identifiers and column names;
+# values from a file reach it only as parameters or through values.lit() quoting.
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lib import clock
+from lib.errors import PortalError
+from lib.imports import apply, changes, documents, history, others, stage, xlsx
+from lib.imports.load import Loaded, drop_rejects, load
+from lib.imports.read import (
+    SNIFF_BYTES,
+    BadFile,
+    Sniffed,
+    find_header,
+    header_names,
+    materialise,
+    sniff,
+    sniff_head,
+)
+from lib.imports.result import KINDS, ImportOptions, ImportOutcome, Preview, Problem, Skipped
+from lib.money import KNOWN_CURRENCIES
+from lib.store import raw_connection, with_retry
+
+MAX_SKIPPED = 1000
+
+
+@dataclass
+class _Job:
+    """One import in progress: what was asked and what staging found."""
+
+    kind: str
+    file_name: str
+    options: ImportOptions
+    preview: Preview
+    cols: stage.Columns | None = None
+    loaded: Loaded | None = None
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1))
+    sha256_future: Future[str] | None = None
+
+    @property
+    def sha256(self) -> str:
+        """The file's checksum (waits for the background computation)."""
+        return self.sha256_future.result() if self.sha256_future else ""
+
+
+def run_import(url: str, source: Path | bytes, file_name: str, *, kind: str,
+               mapping: Mapping[str, str], options: ImportOptions, actor: str,
+               dry_run: bool = False, valid_rows_only: bool = False) -> ImportOutcome:
+    """Preview a file and, unless dry_run or it has problems, apply it in one transaction.
+
+    With valid_rows_only the documents without problems are applied and the rejected rows are
+    kept with the import record. Problems are returned, never raised; PortalError only for a
+    kind the portal does not know.
+    """
+    if kind not in KINDS:
+        raise PortalError(f"Unknown kind of file {kind!r}: expected one of {', '.join(KINDS)}.")
+    job = _Job(kind, file_name, options, Preview(kind, file_name, dict(mapping), options))
+    with tempfile.TemporaryDirectory(prefix="portal-import-") as work, raw_connection(url) as conn:
+        try:
+            if not _stage(conn, job, source, Path(work), mapping):
+                return ImportOutcome(job.preview)
+            return with_retry(lambda: _decide(conn, job, actor, dry_run, valid_rows_only))
+        finally:
+            _clean(conn)
+            job.pool.shutdown(wait=True)
+
+
+def _stage(conn: Any, job: _Job, source: Path | bytes, work: Path,
+           mapping: Mapping[str, str]) -> bool:
+    """Read and parse the file and check its rows; False when it cannot go further."""
+    preview, options = job.preview, job.options
+    try:
+        path = materialise(source, job.file_name, work, options.max_bytes)
+        # The checksum is only needed when the import is recorded: compute it meanwhile.
+        job.sha256_future = job.pool.submit(_sha256, source)
+        sniffed = sniff(path, job.file_name, work, options.sheet,
+                        source if isinstance(source, bytes) else None)
+    except BadFile as exc:
+        _fail(preview, str(exc))
+        return False
+    _describe(preview, sniffed)
+    cols, problems = stage.resolve(job.kind, mapping, sniffed.headers, sniffed.sample)
+    problems += stage.check_options(options.date_order, options.default_currency,
+                                    KNOWN_CURRENCIES)
+    if problems:
+        preview.errors, preview.error_count = problems, len(problems)
+        return False
+    job.cols, preview.mapping = cols, cols.mapping()
+    select = (documents.select_sql(cols, options) if job.kind == "documents"
+              else others.select_sql(job.kind, cols, options))
+    try:
+        job.loaded = load(conn, sniffed, select)
+    except BadFile as exc:
+        _fail(preview, str(exc))
+        return False
+    stage.create_errors(conn)
+    if job.kind == "documents":
+        documents.stage(conn, cols, options, KNOWN_CURRENCIES)
+    else:
+        others.stage(conn, job.kind, cols, options, KNOWN_CURRENCIES)
+    return True
+
+
+def _decide(conn: Any, job: _Job, actor: str, dry_run: bool,
+            valid_rows_only: bool) -> ImportOutcome:
+    """Inside one transaction: compare with the store, then apply or roll back."""
+    assert job.cols is not None and job.loaded is not None  # set by _stage
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        _compare(conn, job)
+        preview = job.preview
+        write = not dry_run and job.kind != "contacts" and (preview.ok or valid_rows_only)
+        if not write or not _anything_to_apply(conn, job):
+            conn.execute("ROLLBACK")
+            return ImportOutcome(preview)
+        now = clock.now()
+        batch = history.create_batch(conn, now, actor, job.file_name, job.sha256, job.kind,
+                                     job.options.mapping_name, preview.mapping)
+        counts = _apply(conn, job, batch, now, actor)
+        counts["rejected"] = preview.rejected_rows
+        detail = {"file_name": job.file_name, "kind": job.kind, "sha256": job.sha256,
+                  "options": job.options.to_dict(), "valid_rows_only": valid_rows_only}
+        history.finish_batch(conn, batch, now, actor, counts, preview.errors, detail)
+        conn.execute("COMMIT")
+        return ImportOutcome(preview, batch, counts)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _compare(conn: Any, job: _Job) -> None:
+    """Match with the store (inside the transaction) and fill the preview."""
+    assert job.cols is not None and job.loaded is not None
+    preview, loaded = job.preview, job.loaded
+    # A retried transaction fills the preview again: start from empty figures.
+    preview.documents, preview.totals_by_currency, preview.outstanding_by_currency = {}, {}, {}
+    preview.changes, preview.accounts_new, preview.first_rows, preview.records = {}, [], [], []
+    if job.kind == "documents":
+        line_level = documents.is_line_level(job.cols)
+        changes.match(conn, job.cols, line_level, job.options.snapshot)
+        changes.summarise(conn, preview, loaded)
+    else:
+        others.compare(conn, job.kind, job.cols, preview, loaded)
+    preview.errors, preview.error_count = stage.problems(conn, loaded)
+    preview.rows_read = loaded.rows + loaded.refused
+    preview.skipped = _skipped(conn, loaded)
+    data_rows = int(conn.execute(
+        "SELECT count(*) FROM imp_rows WHERE row_class IS NULL").fetchone()[0])
+    applied_rows = int(conn.execute("SELECT coalesce(sum(n_rows), 0) FROM imp_ok").fetchone()[0])
+    refused_errors = sum(1 for n in loaded.notes if n.error)
+    preview.rejected_rows = data_rows - applied_rows + refused_errors
+
+
+def _anything_to_apply(conn: Any, job: _Job) -> bool:
+    """Valid rows (even all unchanged: the history shows the file came) or snapshot marks."""
+    valid = conn.execute("SELECT count(*) FROM imp_ok").fetchone()[0]
+    marks = conn.execute("SELECT count(*) FROM imp_snap").fetchone()[0] if (
+        job.kind == "documents") else 0
+    return bool(valid or marks)
+
+
+def _apply(conn: Any, job: _Job, batch: int, now: Any, actor: str) -> dict[str, int]:
+    assert job.cols is not None
+    if job.kind == "documents":
+        return apply.apply_documents(conn, batch, now, actor, documents.is_line_level(job.cols))
+    return others.apply(conn, job.kind, job.cols, batch, now)
+
+
+def _skipped(conn: Any, loaded: Loaded) -> list[Skipped]:
+    found = [Skipped(n.row, n.reason, n.text) for n in loaded.notes if not n.error]
+    rows = conn.execute(
+        "SELECT rec, row_class, left(row_text, 200) FROM imp_rows WHERE row_class IS NOT NULL "
+        f"ORDER BY rec LIMIT {MAX_SKIPPED}"  # nosec B608
+    ).fetchall()
+    found += [Skipped(loaded.row_of(int(rec)), reason, text or "") for rec, reason, text in rows]
+    return sorted(found, key=lambda s: s.row)[:MAX_SKIPPED]
+
+
+def _sha256(source: Path | bytes) -> str:
+    """SHA-256 of the file as received (hashlib releases the GIL: this runs beside DuckDB)."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _describe(preview: Preview, sniffed: Sniffed) -> None:
+    preview.encoding, preview.delimiter = sniffed.encoding, sniffed.delimiter
+    preview.headers = list(sniffed.headers)
+
+
+def _fail(preview: Preview, message: str) -> None:
+    preview.errors, preview.error_count = [Problem(None, "", "", message)], 1
+
+
+def _clean(conn: Any) -> None:
+    """Drop this import's staging tables and views: the pooled connection outlives the import."""
+    views = conn.execute("SELECT view_name FROM duckdb_views() WHERE temporary "
+                         "AND view_name LIKE 'imp\\_%' ESCAPE '\\'").fetchall()
+    for (name,) in views:
+        conn.execute(f'DROP VIEW IF EXISTS temp."{name}"')
+    tables = conn.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
+                          "AND table_name LIKE 'imp\\_%' ESCAPE '\\'").fetchall()
+    for (name,) in tables:
+        conn.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+    drop_rejects(conn)
+
+
+def read_headers(source: Path | bytes, file_name: str, *, sheet: str | int = 0,
+                 max_bytes: int | None = None) -> list[str]:
+    """The file's column names (for mapping suggestions); BadFile when it cannot be read.
+
+    Only the start of the file is read: a CSV's first 256 KB, a workbook's first rows.
+    """
+    limit = max_bytes or ImportOptions().max_bytes
+    head = source[:4] if isinstance(source, bytes) else _head(source, 4)
+    if not head.startswith(b"PK\x03\x04"):
+        return read_preview(source, file_name, rows=0, sheet=sheet, max_bytes=limit)[0]
+    with tempfile.TemporaryDirectory(prefix="portal-import-") as work:
+        path = materialise(source, file_name, Path(work), limit)
+        rows = xlsx.head_rows(path, sheet)
+    header_at = find_header(rows)
+    return list(header_names(rows[header_at], len(rows[header_at])))
+
+
+def _head(path: Path, size: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError:
+        raise BadFile(f"The file {path.name} cannot be opened.") from None
+
+
+def read_preview(source: Path | bytes, file_name: str, *, rows: int = 20,
+                 sheet: str | int = 0, max_bytes: int | None = None) -> tuple[
+                     list[str], list[list[str]]]:
+    """The column names and the first data rows as text, before any mapping.
+
+    A CSV is judged from its first 256 KB (the whole file is checked when it is imported);
+    a workbook has to be opened whole. BadFile when the file cannot be read.
+    """
+    limit = max_bytes or ImportOptions().max_bytes
+    with tempfile.TemporaryDirectory(prefix="portal-import-") as work:
+        sniffed = _sniff_start(source, file_name, Path(work), limit, sheet)
+    width = len(sniffed.headers)
+    sample = [[(list(r) + [""] * width)[i] or "" for i in range(width)]
+              for r in sniffed.sample[:rows]]
+    return list(sniffed.headers), sample
+
+
+def _sniff_start(source: Path | bytes, file_name: str, work: Path, limit: int,
+                 sheet: str | int) -> Sniffed:
+    if isinstance(source, bytes):
+        head, size = source[:SNIFF_BYTES], len(source)
+    else:
+        size = source.stat().st_size if source.exists() else 0
+        with source.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    is_book = head.startswith(b"PK\x03\x04") or Path(file_name).suffix.lower() in (
+        ".xlsx", ".xlsm", ".xls")
+    if is_book or size == 0 or size > limit:
+        path = materialise(source, file_name, work, limit)
+        return sniff(path, file_name, work, sheet)
+    return sniff_head(head, file_name, complete=size <= SNIFF_BYTES)
