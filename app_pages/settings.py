@@ -28,12 +28,17 @@ with st.form("portal_settings"):
                             max_value=ps.MAX_SESSION_HOURS, value=int(values[ps.SESSION_HOURS]),
                             key="set_hours",
                             help="How long a login lasts before the person logs in again.")
+    suggested = st.toggle(ps.LABELS[ps.INBOX_SUGGESTED], values[ps.INBOX_SUGGESTED] == "yes",
+                          key="set_inbox_suggested",
+                          help="Off: the drop folder imports only files whose headers match a "
+                               "mapping saved on the Imports page.")  # fmt: skip
     saved = st.form_submit_button("Save settings")
 if saved:
     def _save() -> None:
         with ui.unit_of_work() as session:
             for key, value in ((ps.NAME, name), (ps.ADDRESS, address), (ps.AGING, edges),
-                               (ps.SESSION_HOURS, str(int(hours)))):  # fmt: skip
+                               (ps.SESSION_HOURS, str(int(hours))),
+                               (ps.INBOX_SUGGESTED, "yes" if suggested else "no")):  # fmt: skip
                 ps.set_value(session, who.username, key, value)
 
     ui.run_action(_save, "Settings saved.")

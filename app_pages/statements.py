@@ -70,7 +70,10 @@ for label, amount in statement.summary():
     st.metric(label, display.money_text(amount, currency))
 headers, rows = statement.table()
 number = st.column_config.NumberColumn(format=display.amount_format([currency]))
-st.dataframe(pd.DataFrame(rows, columns=list(headers)), hide_index=True,
+lines = pd.DataFrame(rows, columns=list(headers))
+if "Days overdue" in lines:  # blank, not "None", for lines not yet due
+    lines["Days overdue"] = lines["Days overdue"].astype("Int64")
+st.dataframe(lines, hide_index=True,
              column_config={h: number for h in headers if h in MONEY})  # fmt: skip
 st.caption(f"{len(rows):,} lines.")
 st.dataframe(pd.DataFrame([*statement.aging.rows(), ("Total", statement.aging.total)],

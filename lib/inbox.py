@@ -165,6 +165,13 @@ def choose_mapping(url: str, headers: Sequence[str], file_name: str, *, name: st
                          uncertain=tuple(suggestion.uncertain))
 
 
+def _suggestions_allowed(url: str) -> bool:
+    from lib import portal_settings
+
+    with store.session_scope(url) as session:
+        return portal_settings.inbox_uses_suggestions(session)
+
+
 def _ask_for_mapping(choice: MappingChoice) -> str:
     doubts = ", ".join(choice.missing + choice.uncertain) or "the columns"
     return (f"No saved mapping matches this file's headers, and the suggested {choice.kind} "
@@ -222,6 +229,10 @@ def _import_dropped(url: str, data: bytes, file_name: str) -> tuple[int | None, 
     choice = choose_mapping(url, headers, file_name)
     if choice.suggested and not choice.confident:
         raise PortalError(_ask_for_mapping(choice))
+    if choice.suggested and not _suggestions_allowed(url):
+        raise PortalError("No saved mapping matches this file's headers, and the drop folder "
+                          "is set to use saved mappings only (Settings). Import the file once "
+                          "from the Imports page and save its mapping.")
     options = ImportOptions.from_dict(choice.options, mapping_name=choice.name)
     outcome = run_import(url, data, file_name, kind=choice.kind, mapping=choice.fields,
                          options=options, actor=ACTOR)

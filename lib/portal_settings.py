@@ -16,13 +16,17 @@ from lib.errors import PortalError
 from lib.ledger import Bucket
 from lib.statements import Wholesaler
 
-NAME, ADDRESS, LOGO, AGING, SESSION_HOURS = (
+NAME, ADDRESS, LOGO, AGING, SESSION_HOURS, INBOX_SUGGESTED = (
     "wholesaler_name", "wholesaler_address", "logo_file", "aging_edges", "session_hours",
+    "inbox_suggested",
 )  # fmt: skip
-DEFAULTS = {NAME: "", ADDRESS: "", LOGO: "", AGING: "30,60,90", SESSION_HOURS: "168"}
+DEFAULTS = {NAME: "", ADDRESS: "", LOGO: "", AGING: "30,60,90", SESSION_HOURS: "168",
+            INBOX_SUGGESTED: "yes"}  # fmt: skip
 LABELS = {
     NAME: "Wholesaler name", ADDRESS: "Wholesaler address", LOGO: "Logo",
     AGING: "Aging buckets (days)", SESSION_HOURS: "Session length (hours)",
+    INBOX_SUGGESTED: "Drop folder: when no saved mapping matches a file's headers, import it "
+                     "with the suggested mapping if every required column was recognised",
 }  # fmt: skip
 UNNAMED = "Wholesaler"
 LOGO_RELATIVE = "branding/logo.png"
@@ -66,8 +70,16 @@ def _clean_hours(value: str) -> str:
     return str(hours)
 
 
+def _clean_yes_no(value: str) -> str:
+    answer = value.strip().lower()
+    if answer not in {"yes", "no"}:
+        raise PortalError("Answer yes or no.")
+    return answer
+
+
 CLEANERS: dict[str, Callable[[str], str]] = {
     NAME: _clean_name, ADDRESS: _clean_address, AGING: _clean_edges, SESSION_HOURS: _clean_hours,
+    INBOX_SUGGESTED: _clean_yes_no,
 }  # fmt: skip
 
 
@@ -116,6 +128,11 @@ def buckets(session: Session) -> tuple[Bucket, ...]:
 def session_hours(session: Session) -> int:
     """How long a login lasts, in hours."""
     return int(get_value(session, SESSION_HOURS))
+
+
+def inbox_uses_suggestions(session: Session) -> bool:
+    """Whether the drop folder may import a file with a confident suggested mapping."""
+    return get_value(session, INBOX_SUGGESTED) == "yes"
 
 
 def logo_path(session: Session, data_dir: Path) -> Path | None:

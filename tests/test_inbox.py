@@ -122,6 +122,18 @@ def test_without_a_saved_mapping_a_confident_suggestion_is_used(url: str,
     assert _numbers(url) == {"INV-1001", "INV-1002"}
 
 
+def test_the_setting_can_require_a_saved_mapping(url: str, settings: Settings) -> None:
+    from lib import portal_settings
+
+    with store.session_scope(url) as session:
+        portal_settings.set_value(session, "ada", portal_settings.INBOX_SUGGESTED, "no")
+    inbox.folders(settings.inbox)
+    before = store.content_checksum(url)
+    result = inbox.process_file(url, _drop(settings.inbox, "march.csv", GOOD), settings.inbox)
+    assert not result.imported and "saved mappings only" in result.message
+    assert store.content_checksum(url) == before
+
+
 def _problems(path: Path | None) -> list[dict[str, str]]:
     assert path is not None
     with path.open(newline="", encoding="utf-8") as handle:
