@@ -158,10 +158,8 @@ def _add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: i
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
     """Commands defined next to their domain (imports, the drop folder)."""
-    try:
-        from lib.imports import cli as import_cli
-    except ImportError:
-        return []
+    import lib.imports.cli as import_cli
+
     return [import_cli.register]
 
 

@@ -120,8 +120,9 @@ class Document(SQLModel, table=True):
     __tablename__ = "document"
     __table_args__ = (sa.UniqueConstraint("kind", "number", name="uq_document_kind_number"),)
     id: Optional[int] = _id_field("document")
-    kind: str = Field(index=True)
-    number: str = Field(index=True)
+    # (kind, number) is unique: that constraint's index serves look-ups by number too.
+    kind: str
+    number: str
     account_id: int = Field(foreign_key="account.id", index=True)
     issue_date: date
     due_date: date

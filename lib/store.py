@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,9 @@ SCHEMA_VERSION = 1
 T = TypeVar("T")
 
 # Offline machine: never let DuckDB try to download an extension.
-_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                  # Bounded memory: DuckDB spills to disk beyond this (a 1M-row import).
+                  "memory_limit": os.environ.get("PORTAL_DUCKDB_MEMORY", "512MB")}
 
 # Forward migrations: version reached -> statements that reach it from the one before.
 MIGRATIONS: dict[int, list[str]] = {}
@@ -100,15 +103,19 @@ def session_scope(url: str) -> Iterator[Session]:
             raise
 
 
-def with_retry(work: Callable[[], T], attempts: int = 5) -> T:
-    """Run a write again when DuckDB reports a conflict with a concurrent transaction."""
+def with_retry(work: Callable[[], T], attempts: int = 12) -> T:
+    """Run a write again when DuckDB reports a conflict with a concurrent transaction.
+
+    The waits grow from 50 ms to 2 s (about 12 s in all): long enough for an import of a
+    large file that holds the same rows to commit, short enough to answer the user.
+    """
     for attempt in range(attempts):
         try:
             return work()
         except Exception as exc:
             if "Conflict" not in str(exc) or attempt == attempts - 1:
                 raise
-            time.sleep(0.05 * (attempt + 1))
+            time.sleep(min(2.0, 0.05 * 2**attempt))
     raise AssertionError("unreachable")
 
 

@@ -17,8 +17,10 @@ from lib.corrections import PAID, correct_documents
 from lib.errors import PortalError
 from lib.imports import (
     ImportOptions,
+    Problem,
     import_problems,
     list_imports,
+    problems_csv,
     revert_import,
     run_import,
 )
@@ -188,6 +190,7 @@ def test_the_same_file_twice_changes_nothing(url: str) -> None:
                             "rejected": 0}
     assert data_checksum(url) == before
     assert [b.unchanged for b in list_imports(url)] == [3, 0]
+    assert rows(url, "SELECT count(*) FROM audit_event WHERE action = 'import'") == [(2,)]
 
 
 HEADER = "Number,Customer,Name,Date,Total,Paid\n"
@@ -300,6 +303,12 @@ def test_dry_run_json_has_the_documented_keys(url: str) -> None:
                                "message": "not a date in the day/month/year order "
                                           "(e.g. 31/03/2026)"}]
     assert rows(url, "SELECT count(*) FROM import_batch") == [(0,)]
+
+
+def test_problems_download_as_csv_that_no_spreadsheet_runs() -> None:
+    text = problems_csv([Problem(7, "Total", "=HYPERLINK(\"x\")", "not a number")])
+    assert text.splitlines() == ["row,column,value,message",
+                                 '7,Total,"\'=HYPERLINK(""x"")",not a number']
 
 
 def test_payments_with_allocations(url: str) -> None:

@@ -158,3 +158,17 @@ def test_row_numbers_hold_across_read_chunks(tmp_path: Path,
     numbered = [(first, row) for first, row in whole if first.startswith("R")]
     assert numbered[:4] == [("R2", 2), ("R3", 3), ("R4", 5), ("R5", 6)]
     assert [row for reason, row in whole if reason == "blank row"][:2] == [4, 8]
+
+
+def test_windows_1252_bytes_after_an_ascii_start_are_still_read_right(url: str) -> None:
+    rows = "".join(f"I{n},C{n % 7},Plain name,01/03/2026,10.00\r\n" for n in range(8000))
+    late = "I9999,C1,Caf\xe9 R\xf6sti \u20ac,02/03/2026,12.50\r\n"  # é ö € in Windows-1252
+    data = ("Number,Customer,Name,Date,Total\r\n" + rows + late).encode("cp1252")
+    assert len(data) > 256 * 1024  # beyond what the sniff reads
+    outcome = run_import(
+        url, data, "late.csv", kind="documents",
+        mapping={"number": "Number", "account_code": "Customer", "account_name": "Name",
+                 "issue_date": "Date", "total": "Total"},
+        options=ImportOptions(), actor="t", dry_run=True)
+    assert outcome.preview.errors == [] and outcome.preview.encoding == "Windows-1252"
+    assert outcome.preview.documents == {"invoice": 8001}

@@ -7,9 +7,9 @@ The entry point for pages, the CLI and the drop folder is `run_import`; `read_he
 from __future__ import annotations
 
 from lib.imports.history import import_problems, latest_import, list_imports, revert_import
-from lib.imports.read import BadFile
 from lib.imports.result import (
     KINDS,
+    BadFile,
     ImportOptions,
     ImportOutcome,
     Preview,

@@ -42,28 +42,8 @@ def match(conn: Any, cols: Columns, line_level: bool, snapshot: bool) -> None:
     imp_ok is a view (the matches without a problem), not a copy: on a million documents
     every copy costs memory.
     """
-    if line_level:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE imp_old_hash AS SELECT l.document_id AS id, "
-            f"{lines_hash('l')} AS h "  # nosec B608
-            "FROM document_line l JOIN document d ON d.id = l.document_id "
-            "JOIN imp_doc i ON i.kind = d.kind AND i.number = d.number GROUP BY l.document_id"
-        )
-    else:
-        conn.execute("CREATE OR REPLACE TEMP TABLE imp_old_hash (id INTEGER, h VARCHAR)")
-    mine, theirs = _fingerprints(cols)
-    conn.execute(
-        "CREATE OR REPLACE TEMP TABLE imp_match AS SELECT CAST(i.rec AS INTEGER) AS rec, "
-        "CAST(i.n_rows AS INTEGER) AS n_rows, d.id AS doc_id, "  # nosec B608
-        "d.id IS NOT NULL AND d.account_id IS DISTINCT FROM ai.id AS foreign_doc, "
-        "CAST(CASE WHEN d.id IS NULL THEN 'insert' WHEN i.h <> d.h OR (i.lines_hash IS NOT NULL "
-        "AND i.lines_hash IS DISTINCT FROM oh.h) THEN 'update' ELSE 'unchanged' END "
-        f"AS {ACTION}) AS action "
-        f"FROM (SELECT i.rec, i.n_rows, i.kind, i.number, i.account_code, i.lines_hash, {mine} "
-        f"AS h FROM imp_doc i) i LEFT JOIN account ai ON ai.code = i.account_code "
-        f"LEFT JOIN (SELECT d.id, d.kind, d.number, d.account_id, {theirs} AS h FROM document d) d "
-        "ON d.kind = i.kind AND d.number = i.number LEFT JOIN imp_old_hash oh ON oh.id = d.id"
-    )
+    _old_line_hashes(conn, line_level)
+    _pair(conn, cols)
     kind_name = "CASE i.kind WHEN 'invoice' THEN 'invoice ' ELSE 'credit note ' END"
     conn.execute(
         f"INSERT INTO {ERR} SELECT m.rec, {lit(cols.header('account_code'))}, i.account_code, "
@@ -77,13 +57,43 @@ def match(conn: Any, cols: Columns, line_level: bool, snapshot: bool) -> None:
     conn.execute(f"CREATE OR REPLACE TEMP TABLE imp_bad AS {bad}")
     conn.execute("CREATE OR REPLACE TEMP VIEW imp_ok AS SELECT rec, doc_id, action, n_rows "
                  "FROM imp_match WHERE rec NOT IN (SELECT rec FROM imp_bad)")
-    conn.execute("DROP TABLE imp_old_hash")
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE imp_new_accounts AS SELECT i.account_code AS code, "
         "coalesce(min(i.account_name), '') AS name FROM imp_doc i JOIN imp_ok USING (rec) "
         "WHERE i.account_code NOT IN (SELECT code FROM account) GROUP BY 1"
     )
     _snapshot(conn, snapshot)
+
+
+def _old_line_hashes(conn: Any, line_level: bool) -> None:
+    """The fingerprint of the stored lines of each document a line-level file names."""
+    if not line_level:
+        conn.execute("CREATE OR REPLACE TEMP TABLE imp_old_hash (id INTEGER, h VARCHAR)")
+        return
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_old_hash AS SELECT l.document_id AS id, "
+        f"{lines_hash('l')} AS h "  # nosec B608
+        "FROM document_line l JOIN document d ON d.id = l.document_id "
+        "JOIN imp_doc i ON i.kind = d.kind AND i.number = d.number GROUP BY l.document_id"
+    )
+
+
+def _pair(conn: Any, cols: Columns) -> None:
+    """imp_match: each staged document, its stored twin and what applying would do to it."""
+    mine, theirs = _fingerprints(cols)
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE imp_match AS SELECT CAST(i.rec AS INTEGER) AS rec, "
+        "CAST(i.n_rows AS INTEGER) AS n_rows, d.id AS doc_id, "  # nosec B608
+        "d.id IS NOT NULL AND d.account_id IS DISTINCT FROM ai.id AS foreign_doc, "
+        "CAST(CASE WHEN d.id IS NULL THEN 'insert' WHEN i.h <> d.h OR (i.lines_hash IS NOT NULL "
+        "AND i.lines_hash IS DISTINCT FROM oh.h) THEN 'update' ELSE 'unchanged' END "
+        f"AS {ACTION}) AS action "
+        f"FROM (SELECT i.rec, i.n_rows, i.kind, i.number, i.account_code, i.lines_hash, {mine} "
+        f"AS h FROM imp_doc i) i LEFT JOIN account ai ON ai.code = i.account_code "
+        f"LEFT JOIN (SELECT d.id, d.kind, d.number, d.account_id, {theirs} AS h FROM document d) d "
+        "ON d.kind = i.kind AND d.number = i.number LEFT JOIN imp_old_hash oh ON oh.id = d.id"
+    )
+    conn.execute("DROP TABLE imp_old_hash")
 
 
 def _snapshot(conn: Any, snapshot: bool) -> None:

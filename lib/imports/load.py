@@ -13,10 +13,12 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.imports.read import BadFile, Sniffed, blank_lines
+from lib.imports.read import Sniffed, blank_lines, count_lines
+from lib.imports.result import BadFile
 from lib.imports.values import lit
 from lib.imports.vocab import is_total_label
 
@@ -66,8 +68,16 @@ def _csv_source(sniffed: Sniffed, rejects: bool) -> str:
     return f"read_csv({lit(str(sniffed.path))}, {options})"
 
 
-def load(conn: Any, sniffed: Sniffed, select: str) -> Loaded:
-    """Create the staging table from the file through `select` (over columns c0 .. cN)."""
+ENCODING_REASON = "the row is not valid text in the file's encoding (wrong encoding?)"
+
+
+def load(conn: Any, sniffed: Sniffed, select: str,
+         lines: Callable[[], int] | None = None) -> Loaded:
+    """Create the staging table from the file through `select` (over columns c0 .. cN).
+
+    `lines` gives the file's physical line count when the sniff did not count them (it runs
+    beside the load); without it the file is counted here.
+    """
     if sniffed.fmt == "xlsx":
         return _load_frame(conn, sniffed, select)
     try:
@@ -84,7 +94,8 @@ def load(conn: Any, sniffed: Sniffed, select: str) -> Loaded:
         notes = _rejected(conn, sniffed)
     rows = int(conn.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # nosec B608
     loaded = Loaded(rows=rows, refused=len(notes), notes=notes)
-    _number_rows(conn, sniffed, loaded)
+    counter = lines or (lambda: count_lines(sniffed.path))
+    _number_rows(conn, sniffed, loaded, sniffed.lines if sniffed.lines >= 0 else counter())
     return loaded
 
 
@@ -137,7 +148,7 @@ def _rejected_note(sniffed: Sniffed, row: int, kind: str, line: str, message: st
     elif "QUOTE" in kind or "QUOTED" in kind:
         reason = "a quoted value is not closed or has text after its closing quote"
     elif "ENCODING" in kind or "UNICODE" in kind:
-        reason = "the row is not valid text in the file's encoding (wrong encoding?)"
+        reason = ENCODING_REASON
     elif "LINE SIZE" in kind:
         reason = "the row is longer than 4 MB"
     else:
@@ -145,16 +156,16 @@ def _rejected_note(sniffed: Sniffed, row: int, kind: str, line: str, message: st
     return RowNote(row, reason, text[:200], True)
 
 
-def _number_rows(conn: Any, sniffed: Sniffed, loaded: Loaded) -> None:
+def _number_rows(conn: Any, sniffed: Sniffed, loaded: Loaded, lines: int) -> None:
     """Work out where gaps fall so that every record knows its file row."""
     header_row = sniffed.header_row
     rejected = sorted(n.row for n in loaded.notes)
     expected = sniffed.header_line + loaded.rows + len(rejected)
     empty: list[int] = []
     extra: dict[int, int] = {}
-    if sniffed.lines > expected:  # empty lines (DuckDB skips them), or values spanning lines
+    if lines > expected:  # empty lines (DuckDB skips them), or values spanning lines
         empty = [b for b in blank_lines(sniffed.path, sniffed.crlf) if b > sniffed.header_line]
-    if sniffed.lines > expected + len(empty):  # some quoted values span lines: which records
+    if lines > expected + len(empty):  # some quoted values span lines: which records
         extra = _spanning_records(conn, sniffed)
     loaded.starts, blanks = _segments(header_row, sniffed.header_line, empty, rejected, extra)
     loaded.notes.extend(RowNote(b, "blank row", "", False) for b in blanks)

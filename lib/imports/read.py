@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import itertools
-import math
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.errors import PortalError
 from lib.imports import xlsx
-from lib.imports.values import parse_amount, parse_date
+from lib.imports.layout import best_delimiter, column_count, find_header, header_names
+from lib.imports.result import BadFile
 
 SNIFF_BYTES = 256 * 1024
 SNIFF_ROWS = 200
 CHUNK = 8 * 1024 * 1024
-DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-TEXT_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab", "")
 MAGIC = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -37,10 +30,6 @@ MAGIC = (
 )
 
 
-class BadFile(PortalError):
-    """A file the importer cannot read at all; the message says why in plain words."""
-
-
 @dataclass(frozen=True)
 class Sniffed:
     """What reading the start of a file found, and where the data to load is."""
@@ -53,7 +42,7 @@ class Sniffed:
     header_row: int  # the header's row number as a spreadsheet shows it
     headers: tuple[str, ...]
     sample: tuple[tuple[str, ...], ...]
-    lines: int = 0  # physical lines in the CSV
+    lines: int = 0  # physical lines of the CSV; -1 while they are being counted
     crlf: bool = False  # lines end with CR LF
     frame: Any = field(default=None, repr=False)  # xlsx: the columns after the header, as text
 
@@ -82,11 +71,12 @@ def _size(path: Path) -> int:
 
 
 def sniff(path: Path, file_name: str, workdir: Path, sheet: str | int = 0,
-          data: bytes | None = None) -> Sniffed:
+          data: bytes | None = None, encoding: str | None = None) -> Sniffed:
     """Find the format, encoding, delimiter, header row and columns of a file.
 
-    `data`, when given, is the file's content already in memory (an upload): it is scanned
-    there rather than read back from `path`.
+    `data`, when given, is the file's content already in memory (an upload). A file whose
+    start is UTF-8 is not read further here (DuckDB checks every byte as it loads it, and its
+    lines are counted meanwhile: `lines` is -1); `encoding` forces one after all.
     """
     if data is None:
         with path.open("rb") as handle:
@@ -98,9 +88,33 @@ def sniff(path: Path, file_name: str, workdir: Path, sheet: str | int = 0,
         raise BadFile("Old Excel .xls files cannot be read: save the sheet as .xlsx or CSV.")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         return _sniff_xlsx(path, head, sheet)
-    encoding = _text_encoding(head)
-    scanned, encoding_name = _utf8_copy(path, encoding, workdir, data)
+    encoding = encoding or _text_encoding(head)
+    if encoding == "utf-8-sig" or (encoding == "utf-8" and _utf8_start(head)):
+        name = "UTF-8" if encoding == "utf-8" else "UTF-8 with BOM"
+        return _sniff_csv(_Scan(head=head, path=path, lines=-1, crlf=b"\r" in head), name,
+                          complete=len(head) < SNIFF_BYTES)
+    scanned, encoding_name = _utf8_copy(path, "cp1252" if encoding == "utf-8" else encoding,
+                                        workdir, data)
     return _sniff_csv(scanned, encoding_name)
+
+
+def _utf8_start(head: bytes) -> bool:
+    """True when the first bytes are UTF-8 (a character cut at the end does not count)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def count_lines(path: Path) -> int:
+    """Physical lines of a file (a last line without a line break counts)."""
+    lines, last = 0, b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (1 if last and last != b"\n" else 0)
 
 
 def sniff_head(head: bytes, file_name: str, complete: bool) -> Sniffed:
@@ -156,15 +170,10 @@ def _text_encoding(head: bytes) -> str:
 
 def _utf8_copy(path: Path, encoding: str, workdir: Path,
                data: bytes | None) -> tuple[_Scan, str]:
-    """Scan the file as UTF-8; transcode it first when it is UTF-16 or Windows-1252."""
-    if encoding in ("utf-8", "utf-8-sig"):
-        scanned = _scan_chunks(path, _chunks(path, data))
-        if scanned.valid_utf8 or encoding == "utf-8-sig":
-            return scanned, "UTF-8" if encoding == "utf-8" else "UTF-8 with BOM"
-        encoding = "cp1252"
+    """Transcode a UTF-16 or Windows-1252 file to the UTF-8 copy DuckDB reads, counting lines."""
     target = workdir / "transcoded.csv"
     scanned = _scan_chunks(target, _transcoded(_chunks(path, data), encoding, target))
-    names = {"cp1252": "Windows-1252", "utf-16": "UTF-16"}
+    names = {"cp1252": "Windows-1252", "utf-16": "UTF-16", "utf-8-sig": "UTF-8 with BOM"}
     return scanned, names.get(encoding, encoding.upper())
 
 
@@ -197,26 +206,19 @@ def _transcoded(chunks: Iterator[bytes], encoding: str, target: Path) -> Iterato
 @dataclass
 class _Scan:
     lines: int = 0
-    valid_utf8: bool = True
     head: bytes = b""
     path: Path = Path()
     crlf: bool = False
 
 
 def _scan_chunks(path: Path, chunks: Iterable[bytes]) -> _Scan:
-    """Count lines and check UTF-8, streaming once through the file."""
+    """Count the lines of the UTF-8 copy as it is written, keeping its first bytes."""
     scan = _Scan(path=path)
-    decoder = codecs.getincrementaldecoder("utf-8")()
     last = b""
     for chunk in chunks:
         if len(scan.head) < SNIFF_BYTES:
             scan.head += chunk[: SNIFF_BYTES - len(scan.head)]
             scan.crlf = scan.crlf or b"\r" in scan.head
-        if scan.valid_utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                scan.valid_utf8 = False
         scan.lines += chunk.count(b"\n")
         last = chunk[-1:] or last
     if last and last != b"\n":
@@ -262,10 +264,10 @@ def _sniff_csv(scan: _Scan, encoding: str, complete: bool | None = None) -> Snif
         text = text[: text.rfind("\n") + 1] or text  # only whole lines
     if not text.strip():
         raise BadFile("The file has no data: it is empty or only blank lines.")
-    delimiter, rows, ends = _best_delimiter(text)
+    delimiter, rows, ends = best_delimiter(text)
     header_at = find_header(rows)
     data_rows = [r for r in rows[header_at + 1 :] if any(c.strip() for c in r)]
-    width = _width(rows[header_at], data_rows)
+    width = column_count(rows[header_at], data_rows)
     if not data_rows and complete:
         raise BadFile("The file has a header row but no data rows.")
     header_line = ends[header_at]
@@ -276,77 +278,3 @@ def _sniff_csv(scan: _Scan, encoding: str, complete: bool | None = None) -> Snif
         sample=tuple(tuple(r) for r in data_rows[:20]), lines=scan.lines,
         crlf=scan.crlf,
     )
-
-
-def _best_delimiter(text: str) -> tuple[str, list[list[str]], list[int]]:
-    """The delimiter that splits most rows into the same number (>1) of fields."""
-    best: tuple[int, str, list[list[str]], list[int]] | None = None
-    for delimiter in DELIMITERS:
-        rows, ends = _parse(text, delimiter)
-        widths = Counter(len(r) for r in rows if len(r) > 1)
-        score = max(widths.values(), default=0)
-        if score and (best is None or score > best[0]):
-            best = (score, delimiter, rows, ends)
-    if best is None:
-        raise BadFile(
-            "No columns found: no comma, semicolon, tab or | separates the values of any row."
-        )
-    return best[1], best[2], best[3]
-
-
-def _parse(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """Rows of the sample and the file line on which each ends."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    rows: list[list[str]] = []
-    ends: list[int] = []
-    try:
-        for row in reader:
-            rows.append(row)
-            ends.append(reader.line_num)
-            if len(rows) >= SNIFF_ROWS:
-                break
-    except csv.Error:
-        pass  # a broken quote late in the sample: judge by the rows before it
-    return rows, ends
-
-
-def find_header(rows: list[list[str]]) -> int:
-    """Index of the header row: the first row as wide as the data and mostly words."""
-    filled = [sum(1 for c in r if c and c.strip()) for r in rows]
-    widths = Counter(n for n in filled if n >= 2)
-    if not widths:
-        raise BadFile("No header row found: no row has two or more filled columns.")
-    target = max(widths.items(), key=lambda item: (item[1], item[0]))[0]
-    for index, row in enumerate(rows):
-        if filled[index] >= max(2, math.ceil(0.6 * target)) and _mostly_words(row):
-            return index
-    raise BadFile("No header row found: every wide row holds numbers or dates, not names.")
-
-
-def _mostly_words(row: list[str]) -> bool:
-    cells = [c.strip() for c in row if c and c.strip()]
-    values = sum(1 for c in cells if parse_amount(c) is not None or parse_date(c) is not None)
-    return values * 2 < len(cells)
-
-
-def _width(header: list[str], data_rows: list[list[str]]) -> int:
-    """Columns to declare: the data's usual width, and every named header cell."""
-    usual = Counter(len(r) for r in data_rows).most_common(1)
-    data_width = usual[0][0] if usual else len(header)
-    named = max((i + 1 for i, c in enumerate(header) if c.strip()), default=0)
-    return max(data_width, named)
-
-
-def header_names(row: list[str] | tuple[str, ...], width: int) -> tuple[str, ...]:
-    """Header texts, with 'Column N' for an empty cell and ' (2)' for a repeated name."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for index in range(width):
-        text = (row[index] if index < len(row) else "") or ""
-        name = " ".join(text.replace("\ufeff", "").split()) or f"Column {index + 1}"
-        candidate, copy = name, 2
-        while candidate.lower() in seen:
-            candidate, copy = f"{name} ({copy})", copy + 1
-        seen.add(candidate.lower())
-        names.append(candidate)
-    return tuple(names)

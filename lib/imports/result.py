@@ -12,6 +12,10 @@ from lib.errors import PortalError
 from lib.imports.values import DATE_ORDERS
 
 KINDS = ("documents", "payments", "accounts", "contacts")
+
+
+class BadFile(PortalError):
+    """A file the importer cannot read at all; the message says why in plain words."""
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 

@@ -15,19 +15,26 @@ from typing import Any
 
 from lib import clock
 from lib.errors import PortalError
-from lib.imports import apply, changes, documents, history, others, stage, xlsx
-from lib.imports.load import Loaded, drop_rejects, load
+from lib.imports import apply, changes, documents, history, others, stage, xlsx_head
+from lib.imports.layout import find_header, header_names
+from lib.imports.load import ENCODING_REASON, Loaded, drop_rejects, load
 from lib.imports.read import (
     SNIFF_BYTES,
-    BadFile,
     Sniffed,
-    find_header,
-    header_names,
+    count_lines,
     materialise,
     sniff,
     sniff_head,
 )
-from lib.imports.result import KINDS, ImportOptions, ImportOutcome, Preview, Problem, Skipped
+from lib.imports.result import (
+    KINDS,
+    BadFile,
+    ImportOptions,
+    ImportOutcome,
+    Preview,
+    Problem,
+    Skipped,
+)
 from lib.money import KNOWN_CURRENCIES
 from lib.store import raw_connection, with_retry
 
@@ -44,7 +51,7 @@ class _Job:
     preview: Preview
     cols: stage.Columns | None = None
     loaded: Loaded | None = None
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1))
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
     sha256_future: Future[str] | None = None
 
     @property
@@ -99,7 +106,7 @@ def _stage(conn: Any, job: _Job, source: Path | bytes, work: Path,
     select = (documents.select_sql(cols, options) if job.kind == "documents"
               else others.select_sql(job.kind, cols, options))
     try:
-        job.loaded = load(conn, sniffed, select)
+        job.loaded = _load(conn, job, sniffed, select, work, source)
     except BadFile as exc:
         _fail(preview, str(exc))
         return False
@@ -109,6 +116,21 @@ def _stage(conn: Any, job: _Job, source: Path | bytes, work: Path,
     else:
         others.stage(conn, job.kind, cols, options, KNOWN_CURRENCIES)
     return True
+
+
+def _load(conn: Any, job: _Job, sniffed: Sniffed, select: str, work: Path,
+          source: Path | bytes) -> Loaded:
+    """Load the file; a file that starts as ASCII but has Windows-1252 bytes further on is
+    read again as Windows-1252 (only the start was checked before loading)."""
+    counting = job.pool.submit(count_lines, sniffed.path) if sniffed.lines < 0 else None
+    loaded = load(conn, sniffed, select, counting.result if counting else None)
+    wrong = any(n.error and n.reason == ENCODING_REASON for n in loaded.notes)
+    if not (wrong and sniffed.encoding == "UTF-8" and all(h.isascii() for h in sniffed.headers)):
+        return loaded
+    again = sniff(sniffed.path, job.file_name, work, job.options.sheet,
+                  source if isinstance(source, bytes) else None, encoding="cp1252")
+    job.preview.encoding = again.encoding
+    return load(conn, again, select)
 
 
 def _decide(conn: Any, job: _Job, actor: str, dry_run: bool,
@@ -231,7 +253,7 @@ def read_headers(source: Path | bytes, file_name: str, *, sheet: str | int = 0,
         return read_preview(source, file_name, rows=0, sheet=sheet, max_bytes=limit)[0]
     with tempfile.TemporaryDirectory(prefix="portal-import-") as work:
         path = materialise(source, file_name, Path(work), limit)
-        rows = xlsx.head_rows(path, sheet)
+        rows = xlsx_head.head_rows(path, sheet)
     header_at = find_header(rows)
     return list(header_names(rows[header_at], len(rows[header_at])))
 

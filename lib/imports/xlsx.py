@@ -15,11 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-# The first rows of a sheet are read with ElementTree: it expands no external entity, expat
-# caps entity amplification, and the input is capped at HEAD_BYTES (see head_rows).
-from xml.etree import ElementTree as ET  # noqa: S405
-
 from lib.errors import PortalError
+from lib.imports.result import BadFile
 
 MAX_EXPANDED = 512 * 1024 * 1024  # bytes of XML once unzipped
 MAX_RATIO = 100  # expanded / compressed, checked once the expansion is large
@@ -31,9 +28,8 @@ _ROW = re.compile(rb'<row [^>]*?r="([0-9]+)"')
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')  # columns after Z; A to Z count as 26
 
 
-def _bad(message: str) -> PortalError:
-    from lib.imports.read import BadFile  # read.py imports this module
-
+def bad(message: str) -> PortalError:
+    """The BadFile error for a workbook."""
     return BadFile(message)
 
 
@@ -42,25 +38,25 @@ def check_workbook(path: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise _bad("The .xlsx file is damaged: it is not a readable zip archive.") from None
+        raise bad("The .xlsx file is damaged: it is not a readable zip archive.") from None
     with archive:
         infos = archive.infolist()
-        _check_declared(infos)
+        check_declared(infos)
         total = 0
         for info in infos:
             total = _inflate(archive, info, total)
 
 
-def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
+def check_declared(infos: list[zipfile.ZipInfo]) -> None:
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
-        raise _bad("The zip file is not an Excel workbook (it has no xl/workbook.xml).")
+        raise bad("The zip file is not an Excel workbook (it has no xl/workbook.xml).")
     if len(infos) > MAX_MEMBERS:
-        raise _bad(f"The workbook holds {len(infos)} parts; the limit is {MAX_MEMBERS}.")
+        raise bad(f"The workbook holds {len(infos)} parts; the limit is {MAX_MEMBERS}.")
     declared = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if declared > MAX_EXPANDED or (declared > RATIO_FLOOR and declared > MAX_RATIO * packed):
-        raise _bad(
+        raise bad(
             f"The workbook would expand to {declared / 1048576:.0f} MB from "
             f"{packed / 1048576:.1f} MB: refused as a possible zip bomb."
         )
@@ -74,16 +70,16 @@ def _inflate(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int) -> int
         for chunk in _unzipped(archive, info):
             total += len(chunk)
             if total > MAX_EXPANDED:
-                raise _bad("The workbook expands beyond 512 MB: refused as a zip bomb.")
+                raise bad("The workbook expands beyond 512 MB: refused as a zip bomb.")
             if sheet:
                 text = tail + chunk
                 rows, width = _grid(text, rows, width)
                 cells += chunk.count(b"<c")  # also counts a few <col>: a bound is enough
                 tail = text[-64:]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
-        raise _bad(f"The .xlsx file is damaged: {exc}.") from None
+        raise bad(f"The .xlsx file is damaged: {exc}.") from None
     if sheet and (cells > MAX_CELLS or rows * width > MAX_CELLS):
-        raise _bad(
+        raise bad(
             f"A sheet spans {rows} rows and {width} columns: too large to read "
             "(a spreadsheet bomb, or not an export)."
         )
@@ -154,11 +150,11 @@ def read_rows(path: Path, sheet: str | int = 0) -> list[list[Any]]:
                  else book.get_sheet_by_index(sheet))
         rows: list[list[Any]] = found.to_python(skip_empty_area=False)
     except (ValueError, KeyError, IndexError) as exc:
-        raise _bad(f"The sheet could not be read: {exc}") from None
+        raise bad(f"The sheet could not be read: {exc}") from None
     except Exception as exc:  # calamine's own error types are not exported: report its words
-        raise _bad(f"The workbook could not be read: {str(exc)[:200]}") from None
+        raise bad(f"The workbook could not be read: {str(exc)[:200]}") from None
     if not any(any(cell != "" for cell in row) for row in rows[:1000]) and not rows[1000:]:
-        raise _bad("The sheet is empty.")
+        raise bad("The sheet is empty.")
     return rows
 
 
@@ -217,107 +213,3 @@ def sql_text(column: str, arrow_type: Any) -> str:
                 f"THEN CAST(CAST({column} AS BIGINT) AS VARCHAR) "
                 f"ELSE CAST({column} AS VARCHAR) END")
     return column if name == "string" else f"CAST({column} AS VARCHAR)"
-
-
-# ---- the first rows only (for the mapping step): stream the sheet, stop early ---------------
-
-NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-HEAD_BYTES = 64 * 1024 * 1024  # streamed XML allowed for the first rows
-
-
-def head_rows(path: Path, sheet: str | int = 0, limit: int = 200) -> list[list[str]]:
-    """The first rows of a sheet as text, without unfolding the whole sheet (serials stay
-    numbers: enough to find the header row and its names)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            _check_declared(archive.infolist())
-            name = _sheet_part(archive, sheet)
-            with archive.open(name) as member:
-                raw = _stream_rows(_Capped(member), limit)
-            strings = _shared_strings(archive, raw)
-    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, EOFError) as exc:
-        raise _bad(f"The .xlsx file is damaged or not a workbook: {exc}.") from None
-    return [[strings[int(v)] if kind == "s" and v.isdigit() and int(v) < len(strings) else v
-             for kind, v in row] for row in raw]
-
-
-class _Capped:
-    """A file object that refuses to yield more than HEAD_BYTES (a bomb stays small)."""
-
-    def __init__(self, member: Any) -> None:
-        self.member, self.seen = member, 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk: bytes = self.member.read(READ if size < 0 else min(size, READ))
-        self.seen += len(chunk)
-        if self.seen > HEAD_BYTES:
-            raise _bad("The sheet's first rows expand beyond 64 MB: refused as a bomb.")
-        return chunk
-
-
-def _sheet_part(archive: zipfile.ZipFile, sheet: str | int) -> str:
-    """The zip member holding the chosen sheet (by position or by name)."""
-    book = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314  # nosec B314
-    sheets = book.findall(f"{NS}sheets/{NS}sheet")
-    chosen = [s for s in sheets if s.get("name") == sheet] if isinstance(sheet, str) else (
-        sheets[sheet : sheet + 1])
-    if not chosen:
-        raise _bad(f"The workbook has no sheet {sheet!r}.")
-    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314  # nosec  # nosec B314
-    target = next(r.get("Target", "") for r in rels if r.get("Id") == chosen[0].get(REL))
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
-
-
-def _column(ref: str) -> int:
-    number = 0
-    for letter in ref:
-        if not letter.isalpha():
-            break
-        number = number * 26 + ord(letter.upper()) - 64
-    return number - 1
-
-
-def _stream_rows(member: Any, limit: int) -> list[list[tuple[str, str]]]:
-    """(type, raw value) per cell of the first `limit` rows, empty rows included."""
-    rows: list[list[tuple[str, str]]] = []
-    for _, element in ET.iterparse(member, events=("end",)):  # noqa: S314  # nosec B314
-        if element.tag != f"{NS}row":
-            continue
-        index = int(element.get("r") or len(rows) + 1) - 1
-        if index >= limit:
-            break
-        while len(rows) < index:
-            rows.append([])
-        cells: list[tuple[str, str]] = []
-        for cell in element.iter(f"{NS}c"):
-            at = _column(cell.get("r") or "") if cell.get("r") else len(cells)
-            cells.extend([("", "")] * max(0, at - len(cells)))
-            kind = cell.get("t", "n")
-            text = "".join(t.text or "" for t in cell.iter(f"{NS}t")) if kind == "inlineStr" \
-                else (cell.findtext(f"{NS}v") or "")
-            cells.append((kind, text))
-        rows.append(cells[:MAX_HEAD_COLUMNS])
-        element.clear()
-    return rows
-
-
-MAX_HEAD_COLUMNS = 1000
-
-
-def _shared_strings(archive: zipfile.ZipFile, rows: list[list[tuple[str, str]]]) -> list[str]:
-    """The shared strings up to the highest one the first rows use."""
-    wanted = max((int(v) for row in rows for kind, v in row if kind == "s" and v.isdigit()),
-                 default=-1)
-    if wanted < 0 or "xl/sharedStrings.xml" not in archive.namelist():
-        return []
-    strings: list[str] = []
-    with archive.open("xl/sharedStrings.xml") as member:
-        events = ET.iterparse(_Capped(member), events=("end",))  # noqa: S314  # nosec B314
-        for _, element in events:
-            if element.tag == f"{NS}si":
-                strings.append("".join(t.text or "" for t in element.iter(f"{NS}t")))
-                element.clear()
-                if len(strings) > wanted:
-                    break
-    return strings
