@@ -72,7 +72,8 @@ def _logins(f: Figures) -> str:
 def _hostile(f: Figures) -> str:
     return (f"{_n(f, 'xss payloads')} XSS payloads in {_n(f, 'xss fields')} fields over "
             f"{_n(f, 'xss pages')} pages, {_n(f, 'xss shown_as_text')} seen as text, "
-            f"{_n(f, 'xss scripts_run')} ran; "
+            f"{_n(f, 'xss scripts_run')} ran; markdown escaped on {_n(f, 'xss markdown_pages')} "
+            f"page runs of every role ({_n(f, 'xss markdown_unescaped')} unescaped); "
             f"{_n(f, 'formulas payloads')} formula payloads in {_n(f, 'formulas files_checked')} "
             f"files, {_n(f, 'formulas live_formulas')} live formulas")
 
@@ -105,15 +106,15 @@ ITEMS = (
                                    "tests/test_isolation_queries.py"), "isolation", _isolation),
     Item(4, "Forged input", ("tests/test_trust_forged.py",), "forged", _forged),
     Item(5, "Logins", ("tests/test_trust_logins.py",), "logins", _logins),
-    Item(6, "Hostile data", ("tests/browser/test_trust_xss.py", "tests/test_trust_formulas.py"),
-         "hostile", _hostile),
+    Item(6, "Hostile data", ("tests/browser/test_trust_xss.py", "tests/test_trust_formulas.py",
+                             "tests/test_trust_markup.py"), "hostile", _hostile),
     Item(7, "Bad files", ("tests/test_import_badfiles.py", "tests/test_trust_badfiles*.py")),
     Item(8, "Crashes", ("tests/test_trust_crash.py",), "crashes", _crashes),
     Item(9, "Concurrency", ("tests/test_trust_concurrency.py",), "concurrency", _concurrency),
     Item(11, "Static checks (bandit)", ("tests/test_bandit.py",), "bandit", _bandit),
 )  # fmt: skip
 # Figures that are not counts: reported as measured (the last), never added up.
-NOT_SUMMED = re.compile(r"^(median_|timing_|seconds|operation|threads)")
+NOT_SUMMED = re.compile(r"^(median_|timing_|seconds|operation|threads)|\(s\)$")
 
 
 def test_files(items: Iterable[Item]) -> dict[int, list[str]]:
@@ -180,7 +181,7 @@ def figures_by_item(folder: Path) -> dict[str, Figures]:
         prefix = f"{item} " if item in ("xss", "formulas") else ""
         for key, value in line.items():
             name = prefix + key
-            if isinstance(value, (int, float)) and not NOT_SUMMED.match(key):
+            if isinstance(value, (int, float)) and not NOT_SUMMED.search(key):
                 target[name] = target.get(name, 0) + value
             else:
                 target[name] = value

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -13,7 +15,11 @@ import jwt
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 64
-BCRYPT_ROUNDS = 12
+# bcrypt's cost. The test suite lowers it (PORTAL_BCRYPT_ROUNDS=4) to run in minutes; the
+# same code then runs, only cheaper. Below 10 is refused outside tests.
+BCRYPT_ROUNDS = int(os.environ.get("PORTAL_BCRYPT_ROUNDS", "12"))
+if not (10 <= BCRYPT_ROUNDS <= 15 or os.environ.get("PORTAL_TESTING") == "1"):
+    raise RuntimeError("PORTAL_BCRYPT_ROUNDS must be between 10 and 15.")
 # The most common passwords of at least 12 characters, from public breach lists.
 COMMON_PASSWORDS = frozenset(
     {
@@ -56,20 +62,22 @@ def check_password(password: str, password_hash: str) -> bool:
     data = password.encode()
     if len(data) > 72:
         data = data[:72]  # bcrypt ignores bytes past 72; the policy never stores such a password
-        password_hash = _NEVER_MATCHES
+        password_hash = decoy_hash()
     try:
         return bcrypt.checkpw(data, password_hash.encode())
     except ValueError:
         return False
 
 
-# A hash of a random secret nobody knows: checking against it costs as much as a real check.
-_NEVER_MATCHES = bcrypt.hashpw(secrets.token_bytes(32), bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
-
-
 def decoy_hash() -> str:
     """The hash used for unknown, locked and disabled users, so every login costs one bcrypt."""
-    return _NEVER_MATCHES
+    return _decoy_for(BCRYPT_ROUNDS)
+
+
+@functools.lru_cache(maxsize=4)
+def _decoy_for(rounds: int) -> str:
+    # A hash of a random secret nobody knows: checking it costs as much as a real check.
+    return bcrypt.hashpw(secrets.token_bytes(32), bcrypt.gensalt(rounds)).decode()
 
 
 def new_token() -> tuple[str, str]:

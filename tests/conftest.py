@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+
+# Cheaper bcrypt for the suite (and the portals and commands it starts): same code, cost 4.
+os.environ.setdefault("PORTAL_TESTING", "1")
+os.environ.setdefault("PORTAL_BCRYPT_ROUNDS", "4")
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -38,7 +38,7 @@ def test_username_as_password_is_refused() -> None:
 
 def test_hash_is_bcrypt_and_checks() -> None:
     hashed = auth.hash_password("correct horse battery")
-    assert hashed.startswith("$2b$12$")
+    assert hashed.startswith(f"$2b${auth.BCRYPT_ROUNDS:02d}$")
     assert auth.check_password("correct horse battery", hashed)
     assert not auth.check_password("correct horse batterY", hashed)
 
@@ -91,3 +91,18 @@ def test_a_valid_cookie_is_read() -> None:
 )
 def test_forged_or_expired_cookies_are_rejected(token: object) -> None:
     assert auth.cookie_claims(token, KEY, NOW) is None
+
+
+def test_outside_tests_the_cost_is_twelve_and_cannot_be_lowered() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    code = "from lib import auth; print(auth.hash_password('correct horse battery')[:7])"
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+    assert default.stdout.strip() == "$2b$12$"
+    lowered = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**env, "PORTAL_BCRYPT_ROUNDS": "4"})
+    assert lowered.returncode != 0 and "between 10 and 15" in lowered.stderr
