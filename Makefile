@@ -29,7 +29,7 @@ browser:
 	fi
 
 test: $(STAMP) browser
-	$(PY) -m pytest -p no:cacheprovider -q
+	$(PY) -m pytest -p no:cacheprovider -q -n 2 --durations=15
 
 lint: $(STAMP)
 	$(PY) -m ruff check lib app_pages portal_app.py tests
