@@ -330,3 +330,15 @@ def view_as_banner(staff: Principal) -> None:
         st.session_state.pop(_VIEW_AS, None)
         st.session_state.pop(_ACCOUNT, None)
         st.rerun()
+
+
+# Tables' own "Download as CSV" writes feed text unneutralised ('=HYPERLINK(...)' would stay a
+# live formula in a spreadsheet): it is hidden; each page offers neutralised downloads instead.
+_HIDE_RAW_TABLE_EXPORT = (
+    '<style>button[aria-label="Download as CSV"]{display:none !important;}</style>'
+)
+
+
+def hide_raw_table_exports() -> None:
+    """Hide st.dataframe's raw CSV export on every page (a constant style, no feed data)."""
+    st.html(_HIDE_RAW_TABLE_EXPORT)
