@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import hmac
+import os
 import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional

@@ -263,7 +263,7 @@ def test_the_running_portal_imports_dropped_files_without_any_visit(
     maps.save_mapping(settings.database_url, "Own ERP", "documents", OWN_HEADERS, OWN_FIELDS)
     processed, failed = inbox.folders(settings.inbox)
     handed = _drop(tmp_path, "april.csv", GOOD.replace("INV-100", "INV-200"))
-    with _portal(tmp_path) as port:
+    with _portal(tmp_path):
         started = time.monotonic()
         _drop(settings.inbox, "own.csv", OWN)  # nobody has opened a page
         _drop(settings.inbox, "bad.csv", BAD)

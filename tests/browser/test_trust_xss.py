@@ -10,12 +10,9 @@ several documents, Payments, Statements and All my accounts. Any payload that ra
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
