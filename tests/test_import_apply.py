@@ -27,7 +27,7 @@ from lib.imports import (
 from lib.models import AuditEvent, Document
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "imports"
-RETAIL = Path(__file__).resolve().parents[2] / "shared" / "data" / "online_retail_sample.csv"
+RETAIL = Path(__file__).resolve().parent / "data" / "online_retail" / "online_retail_sample.csv"
 DATA_TABLES = ("account", "document", "document_line", "payment", "allocation")
 FINANCE = Principal("fiona", "finance")
 

@@ -24,7 +24,7 @@ from lib.imports.mapping import (
 
 ERP = Path(__file__).resolve().parent / "data" / "erp"
 ROOT = Path(__file__).resolve().parent.parent
-RETAIL = ROOT.parent / "shared" / "data" / "online_retail_sample.csv"
+RETAIL = ROOT / "tests" / "data" / "online_retail" / "online_retail_sample.csv"
 
 
 def read_headers(path: Path) -> list[str]:
@@ -172,7 +172,6 @@ def test_line_level_exports_are_flagged_and_need_no_total_column() -> None:
     assert not netsuite.line_level
 
 
-@pytest.mark.skipif(not RETAIL.exists(), reason="the shared data folder is not beside the repo")
 def test_the_real_wholesaler_sample_is_recognised() -> None:
     suggestion = suggest_mapping("documents", read_headers(RETAIL))
     assert (suggestion.layout, suggestion.date_order, suggestion.confident) == (

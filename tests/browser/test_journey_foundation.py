@@ -86,8 +86,12 @@ def test_first_start_invite_link_login_logout_cookie(
     shoot(buyer, "04-buyer-own-account")
 
     # The login cookie survives a reload: the buyer stays logged in.
-    buyer.wait_for_timeout(500)
-    saved = buyer_context.cookies()
+    saved: list = []
+    for _ in range(40):  # the cookie component writes it once its frame has loaded
+        saved = buyer_context.cookies()
+        if any(c["name"] == "portal_session" for c in saved):
+            break
+        buyer.wait_for_timeout(500)
     assert any(c["name"] == "portal_session" for c in saved)
     buyer.goto(portal.url)
     expect(buyer.get_by_role("heading", name="Home")).to_be_visible()
