@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from lib import clock, display, ledger, ledger_queries, portal_settings, queries, ui
@@ -55,14 +53,7 @@ for currency, balance in balances.items():
         delta_color="off",
     )
     rows = aging[currency].rows() if currency in aging else []
-    chart = go.Figure(go.Bar(
-        x=[label for label, _ in rows], y=[float(amount) for _, amount in rows],  # chart only
-        text=[html.escape(display.money_text(amount, currency)) for _, amount in rows],
-    ))  # fmt: skip
-    # Plotly reads a few HTML tags in titles: the currency code from the feed is escaped.
-    chart.update_layout(title=f"Aging in {html.escape(currency)}", height=300,
-                        margin={"t": 40, "b": 20})  # fmt: skip
-    st.plotly_chart(chart, key=f"aging_{currency}", config={"displayModeBar": False})
+    ui.aging_chart(rows, currency, f"Aging in {currency}", key=f"aging_{currency}")
 
 st.subheader("Most recent documents")
 number = st.column_config.NumberColumn(format=display.amount_format(recent["Currency"]))

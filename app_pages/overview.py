@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from lib import clock, display, ledger, portal_settings, queries, receivables, ui
@@ -56,14 +54,8 @@ for total in totals:
     st.caption(f"{total.documents:,} documents in {total.accounts:,} accounts; "
                f"{total.overdue_documents:,} overdue, in {total.overdue_accounts:,} accounts.")
     rows = aging[currency].rows() if currency in aging else []
-    chart = go.Figure(go.Bar(
-        x=[label for label, _ in rows], y=[float(amount) for _, amount in rows],  # chart only
-        text=[html.escape(display.money_text(amount, currency)) for _, amount in rows],
-    ))  # fmt: skip
-    # Plotly reads a few HTML tags in titles: the currency code from the feed is escaped.
-    chart.update_layout(title=f"Aging of all accounts in {html.escape(currency)}", height=300,
-                        margin={"t": 40, "b": 20})  # fmt: skip
-    st.plotly_chart(chart, key=f"portfolio_aging_{currency}", config={"displayModeBar": False})
+    ui.aging_chart(rows, currency, f"Aging of all accounts in {currency}",
+                   key=f"portfolio_aging_{currency}")
 
 st.subheader("Accounts with most overdue")
 if overdue.empty:

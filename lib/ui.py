@@ -342,3 +342,20 @@ _HIDE_RAW_TABLE_EXPORT = (
 def hide_raw_table_exports() -> None:
     """Hide st.dataframe's raw CSV export on every page (a constant style, no feed data)."""
     st.html(_HIDE_RAW_TABLE_EXPORT)
+
+
+def aging_chart(rows: list[tuple[str, Any]], currency: str, title: str, key: str) -> None:
+    """A bar chart of aging buckets in one currency (floats only to draw the bars)."""
+    import html
+
+    import plotly.graph_objects as go
+
+    from lib import display
+
+    chart = go.Figure(go.Bar(
+        x=[label for label, _ in rows], y=[float(amount) for _, amount in rows],
+        text=[html.escape(display.money_text(amount, currency)) for _, amount in rows],
+    ))  # fmt: skip
+    # Plotly reads a few HTML tags in titles: the text (a currency code from the feed) is escaped.
+    chart.update_layout(title=html.escape(title), height=300, margin={"t": 40, "b": 20})
+    st.plotly_chart(chart, key=key, config={"displayModeBar": False})
