@@ -145,3 +145,19 @@ def log_in(page: Any, username: str, password: str) -> None:
         except AssertionError:
             if attempt == 2:
                 raise
+
+
+def nav(page: Any, title: str) -> None:
+    """Open a page from the sidebar; click again if a rerun swallowed the click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    link = page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first
+    href = link.get_attribute("href")
+    for attempt in range(3):
+        link.click()
+        try:
+            page.wait_for_url(href, timeout=8000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from lib import people, store
 from lib.settings import load_settings
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, nav
 
 PASSWORD = "a long admin passphrase"
 BUYER_PASSWORD = "carla's own passphrase"
@@ -27,7 +27,7 @@ def _seed_ledger(data_dir: Path) -> None:
 
 
 def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+    nav(page, title)
 
 
 def test_first_start_invite_link_login_logout_cookie(

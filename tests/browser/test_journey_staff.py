@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from lib import auth, models, people, store
 from lib.settings import load_settings
 from tests import factories
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, nav
 
 PASSWORD = "a long staff passphrase"
 
@@ -49,7 +49,7 @@ def _counts(url: str) -> tuple[int, list[tuple[str, str, str]]]:
 
 
 def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+    nav(page, title)
 
 
 def test_support_views_an_account_as_its_buyer(

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from lib import models, people, store
 from lib.settings import load_settings
-from tests.browser.conftest import Portal, log_in
+from tests.browser.conftest import Portal, log_in, nav
 from tests.trust_figures import record
 
 PASSWORD = "a buyer's long passphrase"
@@ -152,7 +152,7 @@ class Watch:
 
 
 def _nav(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNavLink"]', has_text=title).click()
+    nav(page, title)
     expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=20000)
 
 
