@@ -31,10 +31,11 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGE_SIZES = {"a4": A4, "letter": letter}
 PDF_MARGIN = 15 * mm
 PDF_CHUNK_ROWS = 500  # reportlab lays out many short tables about twice as fast as one long one
-# Column shares of the page width, in the order of Statement.table()'s headings.
-OPEN_ITEM_WIDTHS = (1.0, 1.05, 1.05, 1.7, 1.0, 1.2, 1.15, 1.2, 0.95)
-ACTIVITY_WIDTHS = (1.0, 1.05, 1.1, 2.5, 1.2, 1.2, 1.3)
+# The column of free text that takes the width the others leave (Reference, Description).
+OPEN_ITEM_TEXT_COLUMN, ACTIVITY_TEXT_COLUMN = 3, 3
+TEXT_COLUMN_SHARE = 0.18  # the least of the width the free text keeps before others give way
 CELL_PADDING = 3  # left and right padding of a table cell, in points
+CELL_FONT_SIZE = 7.5
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -91,18 +92,65 @@ def _para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(CONTROL_CHARACTERS.sub(" ", text)), style)
 
 
-def _pdf_cell(value: Any, currency: str, style: ParagraphStyle, width: float) -> Any:
-    """A table cell: formatted text, or a wrapping Paragraph when the text is too wide."""
+def _cell_text(value: Any, currency: str) -> str:
+    """What a table cell reads: amounts and dates formatted, feed text without control codes."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return format_amount(value, currency)
     if isinstance(value, date):
         return long_date(value)
-    text = CONTROL_CHARACTERS.sub(" ", str(value))
-    # Plain strings are drawn as they are, and fast; only text too wide needs a Paragraph.
-    fits = pdfmetrics.stringWidth(text, FONT, style.fontSize) <= width - 2 * CELL_PADDING
-    return text if fits else _para(text, style)
+    return CONTROL_CHARACTERS.sub(" ", str(value))
+
+
+def _column_widths(headers: tuple[str, ...], rows: list[list[str]], text_column: int,
+                   width: float) -> tuple[list[float], list[bool]]:  # fmt: skip
+    """Each column as wide as its widest cell, so numbers and dates stay on one line; the
+    free-text column takes what is left. When that is too little, columns give way only down
+    to their widest word: a number or an amount (one word) is never split.
+
+    Also returns, per column, whether every cell fits on one line at that width.
+    """
+    natural, word = _natural_widths(headers, rows)
+    whole = [0.0 if i == text_column else w for i, w in enumerate(natural)]
+    word[text_column] = 0.0
+    room = width - width * TEXT_COLUMN_SHARE
+    excess, slack = sum(whole) - room, sum(whole) - sum(word)
+    if excess > 0:
+        share = min(1.0, excess / slack) if slack else 1.0
+        whole = [w - (w - m) * share for w, m in zip(whole, word, strict=True)]
+    if sum(whole) > width:  # even single words do not fit: the last resort is to scale
+        whole = [w * width / sum(whole) for w in whole]
+    whole[text_column] = max(0.0, width - sum(whole))
+    return whole, [n <= w + 0.01 for n, w in zip(natural, whole, strict=True)]
+
+
+def _natural_widths(headers: tuple[str, ...],
+                    rows: list[list[str]]) -> tuple[list[float], list[float]]:  # fmt: skip
+    """Per column: the width of its widest cell, and of its widest single word (both padded).
+
+    Headings wrap between words, so only their longest word counts. Each distinct text is
+    measured once: dates, types and many amounts repeat down a column.
+    """
+    heads = [max(_width(w, FONT_BOLD) for w in heading.split()) for heading in headers]
+    whole, word = list(heads), list(heads)
+    for i, column in enumerate(zip(*rows, strict=False)):  # rows all have len(headers)
+        for text in set(column):
+            size = _width(text)
+            whole[i] = max(whole[i], size)
+            longest = max(map(_width, text.split()), default=0.0) if " " in text else size
+            word[i] = max(word[i], longest)
+    pad = 2 * CELL_PADDING + 1
+    return [w + pad for w in whole], [w + pad for w in word]
+
+
+def _width(text: str, font: str = FONT) -> float:
+    return float(pdfmetrics.stringWidth(text, font, CELL_FONT_SIZE))
+
+
+def _pdf_cell(text: str, style: ParagraphStyle, width: float) -> Any:
+    """Plain text is drawn as it is, and fast; only text too wide needs a wrapping Paragraph."""
+    return text if _width(text) <= width - 2 * CELL_PADDING else _para(text, style)
 
 
 def _header(statement: Statement, styles: dict[str, ParagraphStyle], width: float) -> Table:
@@ -147,12 +195,14 @@ def _lines_tables(
     """The lines in tables of PDF_CHUNK_ROWS rows, each repeating the header on a new page."""
     headers, rows = statement.table()
     is_open_item = statement.kind == OPEN_ITEM
-    shares, numeric_from = (OPEN_ITEM_WIDTHS, 5) if is_open_item else (ACTIVITY_WIDTHS, 4)
-    widths = [width * share / sum(shares) for share in shares]
+    text_column, numeric_from = ((OPEN_ITEM_TEXT_COLUMN, 5) if is_open_item
+                                 else (ACTIVITY_TEXT_COLUMN, 4))  # fmt: skip
+    texts = [[_cell_text(value, statement.currency) for value in row] for row in rows]
+    widths, fits = _column_widths(headers, texts, text_column, width)
     head = [_para(text, styles["head_right" if i >= numeric_from else "head"])
             for i, text in enumerate(headers)]  # fmt: skip
-    cells = [[_pdf_cell(value, statement.currency, styles["cell"], w)
-              for value, w in zip(row, widths, strict=True)] for row in rows]  # fmt: skip
+    cells = [[text if fit else _pdf_cell(text, styles["cell"], w)
+              for text, w, fit in zip(row, widths, fits, strict=True)] for row in texts]
     tables: list[Any] = []
     for start in range(0, max(len(cells), 1), PDF_CHUNK_ROWS):
         table = Table([head, *cells[start:start + PDF_CHUNK_ROWS]], colWidths=widths,

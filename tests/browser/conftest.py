@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lib import store
+from tests.trust_figures import record
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -108,12 +109,17 @@ def start_portal(tmp_path: Path) -> Iterator[Callable[[Path], Portal]]:
 
 
 @pytest.fixture
-def shoot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
-    """Save a full-page screenshot of a key screen as a test artifact."""
+def shoot(request: pytest.FixtureRequest) -> Iterator[Callable[[Any, str], None]]:
+    """Save a full-page screenshot of a key screen as a test artifact.
+
+    Each journey (a test_journey_* module) is counted with its screenshots for docs/TRUST.md.
+    """
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
+    taken: list[str] = []
 
     def _shoot(page: Any, name: str) -> None:
+        taken.append(name)
         height = page.evaluate(
             "() => (document.querySelector('[data-testid=stMain]') || document.body).scrollHeight"
         )
@@ -121,7 +127,9 @@ def shoot(request: pytest.FixtureRequest) -> Callable[[Any, str], None]:
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
 
-    return _shoot
+    yield _shoot
+    if request.node.module.__name__.rsplit(".", 1)[-1].startswith("test_journey_"):
+        record("journeys", journeys=1, screenshots=len(taken))
 
 
 def log_in(page: Any, username: str, password: str) -> None:
@@ -161,3 +169,81 @@ def nav(page: Any, title: str) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
+
+
+# ---- helpers for journeys: what a person reads, picks, ticks and downloads -------------------
+
+
+def grid_texts(page: Any, index: int = 0) -> list[str]:
+    """The text of the visible cells of the index-th data table (-1: the last), from its
+    accessible grid (the table itself is drawn on a canvas)."""
+    cells = page.locator('[data-testid="stDataFrame"]').nth(index).locator(
+        '[data-testid^="glide-cell-"]')
+    cells.first.wait_for(state="attached", timeout=20000)
+    return [text.strip() for text in cells.all_text_contents()]
+
+
+def metric(page: Any, label: str) -> Any:
+    """The value of the metric with this label (a locator, for expect())."""
+    box = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+    return box.first.locator('[data-testid="stMetricValue"]')
+
+
+def pick(page: Any, box: Any, option: str, exact: bool = True) -> None:
+    """Choose an option of a select box or multiselect; open it again if a rerun closed it."""
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        box.click()
+        choice = page.get_by_role("option", name=option, exact=exact)
+        try:
+            expect(choice).to_be_visible(timeout=5000)
+            choice.click()
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
+
+
+def tick_row(page: Any, row: int, rows: int, table: int = 0) -> None:
+    """Tick one row's checkbox in a row-selection table, as a mouse user does.
+
+    The table is drawn on a canvas: the click goes to the checkbox column at the row's height
+    (header and rows are equally tall while the table shows all its rows). Clicked again only
+    if the accessible grid shows the row still unselected after a rerun that swallowed it.
+    """
+    from playwright.sync_api import expect
+
+    grid = page.locator('[data-testid="stDataFrame"]').nth(table)
+    selected = grid.locator(f'tr[aria-rowindex="{row + 2}"][aria-selected="true"]')
+    for attempt in range(3):
+        box = grid.bounding_box()
+        assert box is not None
+        row_height = (box["height"] - 2) / (rows + 1)
+        page.mouse.click(box["x"] + 16, box["y"] + row_height * (row + 1.5))
+        try:
+            expect(selected).to_have_count(1, timeout=5000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def download(page: Any, button: str) -> tuple[str, bytes]:
+    """Click a download button and return the file's suggested name and its bytes."""
+    with page.expect_download(timeout=30000) as info:
+        page.get_by_role("button", name=button).click()
+    saved = info.value
+    path = saved.path()
+    return saved.suggested_filename, Path(path).read_bytes()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a reader of this PDF sees, all pages."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
