@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +11,29 @@ import pandas as pd
 import streamlit as st
 
 from lib import imports as imp
-from lib import ui
+from lib import money, ui
 from lib.imports import mapping as maps
 
 KIND_LABELS = {"documents": "Invoices and credit notes", "payments": "Payments",
                "accounts": "Accounts", "contacts": "Contacts"}
 NONE = "(not in this file)"
+
+
+def _shown(value: Any, currency: Any = "") -> Any:
+    """A parsed value as finance reads it: blank, not "None", for an empty cell; an amount in
+    its currency's decimals rather than the store's four."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if currency in money.KNOWN_CURRENCIES and isinstance(value, (str, Decimal)):
+        with contextlib.suppress(InvalidOperation):
+            return money.format_amount(Decimal(value), currency)
+    return value
+
+
+def _first_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame([{k: _shown(v, row.get("currency") if k in ("total", "paid") else "")
+                          for k, v in row.items()} for row in rows])  # fmt: skip
+
 
 who = ui.require("import")
 url = ui.db_url()
@@ -143,8 +162,8 @@ counts[4].metric("Problems", preview.error_count)
 st.caption(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in preview.changes.items())
            + "; by kind: " + ", ".join(f"{k.replace('_', ' ')} {v}"
                                        for k, v in preview.documents.items()))
-money_rows = [{"Kind": k.replace("_", " "), "Currency": c, "Total": amount,
-               "Outstanding": preview.outstanding_by_currency.get(k, {}).get(c, "")}
+money_rows = [{"Kind": k.replace("_", " "), "Currency": c, "Total": _shown(amount, c),
+               "Outstanding": _shown(preview.outstanding_by_currency.get(k, {}).get(c), c)}
               for k, by_currency in preview.totals_by_currency.items()
               for c, amount in by_currency.items()]
 if money_rows:
@@ -154,7 +173,7 @@ if preview.accounts_new:
     st.dataframe(pd.DataFrame(preview.accounts_new), hide_index=True, width="stretch")
 if preview.first_rows:
     st.caption("The first rows as the portal reads them")
-    st.dataframe(pd.DataFrame(preview.first_rows), hide_index=True, width="stretch")
+    st.dataframe(_first_rows(preview.first_rows), hide_index=True, width="stretch")
 if preview.skipped:
     with st.expander(f"{len(preview.skipped)} rows skipped (blank, subtotal or total rows)"):
         st.dataframe(pd.DataFrame([s.to_json_dict() for s in preview.skipped]),

@@ -71,10 +71,11 @@ for label, amount in statement.summary():
 headers, rows = statement.table()
 number = st.column_config.NumberColumn(format=display.amount_format([currency]))
 lines = pd.DataFrame(rows, columns=list(headers))
-if "Days overdue" in lines:  # blank, not "None", for lines not yet due
-    lines["Days overdue"] = lines["Days overdue"].astype("Int64")
-st.dataframe(lines, hide_index=True,
-             column_config={h: number for h in headers if h in MONEY})  # fmt: skip
+columns = {h: number for h in headers if h in MONEY}
+if "Days overdue" in lines:  # blank when not yet due (a table shows a missing number as None)
+    lines["Days overdue"] = lines["Days overdue"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}")
+    columns["Days overdue"] = st.column_config.TextColumn(alignment="right")
+st.dataframe(lines, hide_index=True, column_config=columns)
 st.caption(f"{len(rows):,} lines.")
 st.dataframe(pd.DataFrame([*statement.aging.rows(), ("Total", statement.aging.total)],
                           columns=["Aging", "Amount"]),

@@ -226,6 +226,14 @@ def find_documents(
     )
 
 
+def _paid_text(values: dict[str, Any], currency: str) -> str:
+    """An audited paid amount as the portal writes money ("500.00 GBP"); as stored if odd."""
+    try:
+        return money.format_money(Decimal(str(values["paid"])), currency)
+    except (KeyError, InvalidOperation):
+        return str(values.get("paid", ""))
+
+
 def correction_history(session: Session, who: Principal | None,
                        document_id: int) -> pd.DataFrame:
     """Every correction of one document, newest first, with the values before and after."""
@@ -244,8 +252,9 @@ def correction_history(session: Session, who: Principal | None,
         detail = json.loads(event.detail_json or "{}")
         rows.append({
             "When": event.occurred_at, "By": event.actor, "Correction": detail.get("state", ""),
-            "Paid before": detail.get("before", {}).get("paid", ""),
-            "Paid after": detail.get("after", {}).get("paid", ""), "Note": detail.get("note", ""),
+            "Paid before": _paid_text(detail.get("before", {}), doc.currency),
+            "Paid after": _paid_text(detail.get("after", {}), doc.currency),
+            "Note": detail.get("note", ""),
         })
     return pd.DataFrame(rows, columns=["When", "By", "Correction", "Paid before", "Paid after",
                                        "Note"])

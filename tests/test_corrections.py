@@ -174,6 +174,9 @@ def test_history_shows_every_correction_of_a_document(url: str) -> None:
         history = corrections.correction_history(session, FINANCE, ids["INV-1"])
     assert list(history["Note"]) == ["second", "first"]
     assert list(history["By"]) == ["ada", "fiona"]
+    # Money as the portal writes it everywhere, not the store's four decimals.
+    assert list(history["Paid before"]) == ["100.00 GBP", "0.00 GBP"]
+    assert list(history["Paid after"]) == ["0.00 GBP", "100.00 GBP"]
 
 
 def test_a_concurrent_write_is_not_lost_and_shows_no_error(url: str) -> None:

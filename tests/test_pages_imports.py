@@ -91,6 +91,8 @@ def test_finance_maps_previews_and_applies_a_file(portal: str) -> None:
     _click(at, "Preview")
     shown = texts(at)
     assert "NEWCO" in shown and "INV-1002" in shown  # new account and the rows as read
+    rows = next(f.value for f in at.dataframe if "number" in f.value)
+    assert "80.50" in set(rows["total"]) and "0.0000" not in rows.to_string(), rows
     assert {m.label: m.value for m in at.metric}["Rows read"] == "2"
     _click(at, "Apply this file")
     assert "Import 1 applied" in texts(at)
