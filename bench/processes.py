@@ -15,15 +15,16 @@ from bench.common import ROOT
 
 
 class Portal:
-    """`streamlit run portal_app.py` on a free loopback port, on the benchmark's store."""
+    """`streamlit run portal_app.py` on a free loopback port and a data folder (the benchmark's
+    store, or a browser test's); its output goes to `log` (by default beside the folder)."""
 
-    def __init__(self, data_dir: str, log: Path) -> None:
+    def __init__(self, data_dir: str | Path, log: Path | None = None) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PORTAL_DATA_DIR": data_dir, "PORTAL_BASE_URL": self.url}
-        self.log = log.open("w")
+        env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_BASE_URL": self.url}
+        self.log = (log or Path(data_dir).parent / f"portal-{self.port}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "portal_app.py", "--server.headless",
              "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.processes import Portal
 from lib import store
 from tests.trust_figures import record
 
@@ -46,50 +41,6 @@ def _patient_expectations() -> None:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=20000)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Portal:
-    """A running portal process on loopback, with its own data folder."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PORTAL_DATA_DIR": str(data_dir), "PORTAL_BASE_URL": self.url}
-        self.log = (data_dir.parent / f"portal-{self.port}.log").open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "portal_app.py",
-             "--server.headless", "true", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the portal did not start: see {self.log.name}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
 
 
 @pytest.fixture
@@ -156,17 +107,18 @@ def log_in(page: Any, username: str, password: str) -> None:
 
 
 def nav(page: Any, title: str) -> None:
-    """Open a page from the sidebar; click again if a rerun swallowed the click."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    """Open a page from the sidebar and wait for its title; click again if a rerun swallowed
+    the click (the address can change while the script is still drawing the old page)."""
+    from playwright.sync_api import expect
 
     link = page.locator('[data-testid="stSidebarNavLink"]', has_text=title).first
-    href = link.get_attribute("href")
+    heading = page.get_by_role("heading", name=title, level=1)
     for attempt in range(3):
         link.click()
         try:
-            page.wait_for_url(href, timeout=8000)
+            expect(heading).to_be_visible(timeout=8000)
             return
-        except PlaywrightTimeout:
+        except AssertionError:
             if attempt == 2:
                 raise
 
