@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import access, queries, ui
+from lib import access, ui, ui_login
 
 st.set_page_config(page_title="Invoice portal", page_icon=":material/receipt_long:", layout="wide")
 
@@ -63,6 +63,7 @@ def member_pages(who: access.Principal) -> list[st.Page]:
 def main() -> None:
     """Log in, then register and run only the pages this person may open."""
     ui.start_inbox_watcher()
+    ui.refresh_version()  # once per run: every cached read below is keyed by it
     if "link" in st.query_params:
         # A one-time link: only the set-password page, without the login form.
         page = st.Page(SET_PASSWORD[0], title=SET_PASSWORD[1], url_path="set-password",
@@ -70,7 +71,7 @@ def main() -> None:
         st.navigation([page], position="hidden").run()
         return
     empty = ui.needs_first_admin()
-    who, authenticator = (None, None) if empty else ui.authenticate()
+    who, authenticator = (None, None) if empty else ui_login.authenticate()
     if who is None or authenticator is None:
         st.session_state.pop("portal_principal", None)
         st.navigation(anonymous_pages(empty), position="hidden").run()
@@ -83,10 +84,8 @@ def main() -> None:
     acting = as_buyer or who
     st.session_state["portal_principal"] = acting
     if not acting.is_staff:
-        with ui.unit_of_work() as session:
-            choices = queries.visible_accounts(session, acting)
-        ui.account_switcher(acting, choices)
-    ui.logout_button(authenticator, who)
+        ui.account_switcher(acting, ui.visible_accounts(acting))
+    ui_login.logout_button(authenticator, who)
     if not st.session_state.get("authentication_status"):
         st.rerun()
     st.navigation(member_pages(acting)).run()

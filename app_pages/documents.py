@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from lib import activity, clock, display, downloads, ledger, queries, render, ui
+from lib import activity, clock, display, downloads, ledger, queries, render, ui, ui_views
 
 KINDS = {"Invoice": ledger.INVOICE, "Credit note": ledger.CREDIT_NOTE}
 MONEY = ("Total", "Paid", "Outstanding")
@@ -18,24 +18,12 @@ who = ui.require("buyer_pages")
 code = ui.require_account(who)
 as_of = clock.today()
 url = ui.db_url()
-with ui.unit_of_work() as session:
-    scope = queries.scope_for(session, who, code)
-    version = queries.data_version(session)
-    branches = queries.scope_values(session, scope, "branch")
+scope = ui.account_scope(who, code)
+version = ui.data_version()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _listing(
-    scope: queries.Scope, version: str, as_of: date, filters: queries.DocumentFilter
-) -> Any:
-    """The filtered list and its totals; cached per scope (account and branches) and data."""
-    with ui.unit_of_work() as session:
-        return (queries.document_list(session, scope, as_of=as_of, filters=filters),
-                queries.document_totals(session, scope, as_of=as_of, filters=filters))  # fmt: skip
-
-
-def _money_columns(currencies: Any) -> dict[str, Any]:
-    number = st.column_config.NumberColumn(format=display.amount_format(currencies))
+def _money_columns(number_format: str) -> dict[str, Any]:
+    number = st.column_config.NumberColumn(format=number_format)
     return {column: number for column in (*MONEY, "Invoices", "Credit notes", "Balance")}
 
 
@@ -52,6 +40,7 @@ kinds = right.multiselect("Kind", list(KINDS))
 left, middle, right = st.columns(3)
 issued_from = left.date_input("Issued from", value=None, format="YYYY-MM-DD")
 issued_to = middle.date_input("Issued to", value=None, format="YYYY-MM-DD")
+branches = ui.session_memo("branches", scope, lambda s: queries.scope_values(s, scope, "branch"))
 chosen_branches = right.multiselect("Branch", branches) if len(branches) > 1 else []
 filters = queries.DocumentFilter(
     issued_from=issued_from if isinstance(issued_from, date) else None,
@@ -59,21 +48,21 @@ filters = queries.DocumentFilter(
     statuses=tuple(statuses), kinds=tuple(KINDS[k] for k in kinds),
     branches=tuple(chosen_branches), text=text,
 )  # fmt: skip
-frame, totals = _listing(scope, version, as_of, filters)
+frame, totals, formats, pdf_ids = ui_views.document_listing(scope, version, as_of, filters)
 
 st.caption(f"{len(frame):,} documents, newest first. Choose rows to see a document or zip PDFs.")
 # A new filter gives the table a new key, so an old selection never points at other rows.
 table_key = "documents_" + hashlib.sha256(repr((scope, filters)).encode()).hexdigest()[:12]
 event = st.dataframe(
     frame, key=table_key, on_select="rerun", selection_mode="multi-row", hide_index=True,
-    column_order=[*queries.LIST_COLUMNS, "PDF"], column_config=_money_columns(frame["Currency"]),
+    column_order=[*queries.LIST_COLUMNS, "PDF"], column_config=_money_columns(formats[0]),
 )  # fmt: skip
 rows = [r for r in event.selection.rows if 0 <= r < len(frame)] if event else []
 st.caption("Totals of the documents listed, per currency (void documents count in none):")
-st.dataframe(totals, hide_index=True, column_config=_money_columns(totals["Currency"]))
+st.dataframe(totals, hide_index=True, column_config=_money_columns(formats[1]))
 
 ids = [int(frame["id"].iloc[r]) for r in rows]
-zip_ids = ids or [int(i) for i in frame.loc[frame["PDF"].astype(bool), "id"]]
+zip_ids = ids or list(pdf_ids)
 safe_code = display.safe_filename(scope.account_code)
 left, middle, right = st.columns(3)
 for column, fmt in ((left, "csv"), (middle, "xlsx")):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from lib import clock, store
+from lib import clock, store, versions
 from lib.errors import PortalError
 from lib.money import quantize
 
@@ -290,6 +290,7 @@ def load_demo_ledger(url: str, *, today: date, seed: int = 7) -> list[str]:
                 raise PortalError("The store already has accounts or documents: "
                                   "the demo company loads into an empty store only.")  # fmt: skip
             _insert(con, plan, loaded_at, _checksum(plan))
+            versions.mark_native(con, "demo")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

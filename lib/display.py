@@ -35,7 +35,10 @@ def money_text(amount: Decimal, currency: str) -> str:
 
 def amount_format(currencies: Iterable[str]) -> str:
     """A table column's number format: thousands separators, the most decimals needed."""
-    known = [money.MINOR_UNITS[c] for c in set(currencies) if c in money.MINOR_UNITS]
+    # A table column (pandas) has unique(): a 50,000-row list holds a few currencies.
+    unique = getattr(currencies, "unique", None)
+    distinct = set(unique()) if callable(unique) else set(currencies)
+    known = [money.MINOR_UNITS[c] for c in distinct if c in money.MINOR_UNITS]
     return f"%,.{max(known, default=2)}f"
 
 

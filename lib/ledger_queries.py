@@ -13,52 +13,23 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from lib import ledger, models, statements
+from lib import ledger, ledger_sql, statements
 from lib.access import Principal
 from lib.display import money_text
 from lib.errors import PortalError
 from lib.ledger import Aging, Balance, Bucket, LedgerAllocation, LedgerDoc, LedgerPayment
+from lib.ledger_sql import ALLOC, PAY, bucket_condition, money, positions
 from lib.queries import DOC, Scope, in_scope, is_void_expr, read_rows, scope_for
 
-PAY: sa.Table = models.Payment.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-ALLOC: sa.Table = models.Allocation.__table__  # type: ignore[attr-defined]
 ZERO = Decimal("0")
 PAYMENT_COLUMNS = ["Reference", "Date", "Currency", "Amount", "Allocated", "Not allocated",
                    "Allocated to"]  # fmt: skip
 
 
-def _money(value: Any) -> sa.ColumnElement[Any]:
-    return sa.literal(value, models.MONEY)
-
-
-def _positions(scope: Scope, as_of: date) -> sa.Subquery:
-    """Per non-void document issued by as_of: currency, due date, signed outstanding at as_of.
-
-    SQL twin of ledger.ledger_at + signed_outstanding: what payments dated after as_of
-    allocated to a document was not yet paid at as_of.
-    """
-    later = (
-        sa.select(ALLOC.c.document_id, sa.func.sum(ALLOC.c.amount).label("later"))
-        .join(PAY, PAY.c.id == ALLOC.c.payment_id)
-        .where(PAY.c.account_id == scope.account_id, PAY.c.payment_date > as_of)
-        .group_by(ALLOC.c.document_id)
-        .subquery()
-    )
-    paid_at = DOC.c.paid - sa.func.coalesce(later.c.later, _money(0))
-    signed = sa.case((DOC.c.kind == ledger.CREDIT_NOTE, paid_at - DOC.c.total),
-                     else_=DOC.c.total - paid_at)  # fmt: skip
-    return (
-        sa.select(DOC.c.currency, DOC.c.due_date, signed.label("amount"))
-        .select_from(DOC.outerjoin(later, later.c.document_id == DOC.c.id))
-        .where(in_scope(scope), sa.not_(is_void_expr()), DOC.c.issue_date <= as_of)
-        .subquery()
-    )
-
-
 def balances(session: Session, scope: Scope, as_of: date) -> dict[str, Balance]:
     """Balance per currency at as_of, computed in SQL (equal to ledger.balances: tested)."""
-    pos = _positions(scope, as_of)
-    amount, zero = pos.c.amount, _money(0)
+    pos = positions(scope, as_of)
+    amount, zero = pos.c.amount, money(0)
     totals = session.connection().execute(
         sa.select(
             pos.c.currency, sa.func.count(),
@@ -84,23 +55,14 @@ def balances(session: Session, scope: Scope, as_of: date) -> dict[str, Balance]:
     return result
 
 
-def _bucket_condition(bucket: Bucket, due: sa.ColumnElement[date], as_of: date) -> Any:
-    """Days past due within the bucket, written as due-date bounds (portable, no date maths)."""
-    bounds = []
-    if bucket.low is not None:
-        bounds.append(due <= as_of - timedelta(days=bucket.low))
-    if bucket.high is not None:
-        bounds.append(due >= as_of - timedelta(days=bucket.high))
-    return sa.and_(sa.true(), *bounds)
-
-
 def aging(
-    session: Session, scope: Scope, as_of: date, buckets: Sequence[Bucket] = ledger.DEFAULT_BUCKETS
-) -> dict[str, Aging]:
-    """Aging per currency at as_of, computed in SQL (equal to ledger.aging: tested)."""
-    pos = _positions(scope, as_of)
+    session: Session, scope: Scope, as_of: date, buckets: Sequence[Bucket] = ledger.DEFAULT_BUCKETS,
+    *, currency: str | None = None,
+) -> dict[str, Aging]:  # fmt: skip
+    """Aging per currency (or of one) at as_of, computed in SQL (equal to ledger.aging: tested)."""
+    pos = positions(scope, as_of, currency)
     index = sa.case(
-        *[(_bucket_condition(b, pos.c.due_date, as_of), i) for i, b in enumerate(buckets)],
+        *[(bucket_condition(b, pos.c.due_date, as_of), i) for i, b in enumerate(buckets)],
         else_=-1,
     )
     # Bucket in a subquery, then group by its column: PostgreSQL cannot group by an
@@ -108,14 +70,18 @@ def aging(
     placed = sa.select(
         pos.c.currency, sa.case((pos.c.amount < 0, -2), else_=index).label("bucket"), pos.c.amount
     ).subquery()
+    # Settled documents (amount 0) add nothing, as in ledger.aging_of: their sum is NULL.
+    owed = sa.func.sum(sa.case((placed.c.amount != 0, placed.c.amount)))
     rows = session.connection().execute(
-        sa.select(placed.c.currency, placed.c.bucket, sa.func.sum(placed.c.amount))
+        sa.select(placed.c.currency, placed.c.bucket, owed)
         .group_by(placed.c.currency, placed.c.bucket)
     ).all()
     amounts: dict[str, list[Decimal]] = {}
     credit: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for currency, bucket, value in rows:
         slots = amounts.setdefault(currency, [ZERO] * len(buckets))
+        if value is None:
+            continue
         if bucket == -2:
             credit[currency] += Decimal(value)
         elif bucket >= 0:
@@ -180,7 +146,7 @@ def statement_docs(
         changes = sa.or_(changes, DOC.c.issue_date >= start)
     keep = sa.and_(DOC.c.issue_date <= end, changes)
     if has_payments:
-        keep = sa.or_(keep, DOC.c.paid != sa.func.coalesce(moves.c.allocated, _money(0)))
+        keep = sa.or_(keep, DOC.c.paid != sa.func.coalesce(moves.c.allocated, money(0)))
     stmt = (
         _ledger_select()
         .select_from(DOC.outerjoin(moves, moves.c.document_id == DOC.c.id))
@@ -257,26 +223,76 @@ def build_statement(
     buckets: Sequence[Bucket] = ledger.DEFAULT_BUCKETS,
 ) -> statements.Statement:
     """An open-item (at `end`) or activity (`start` to `end`) statement of the scope."""
-    payments = ledger_payments(session, scope)
-    docs = statement_docs(
-        session, scope, currency=currency, start=start if kind == statements.ACTIVITY else None,
-        end=end, has_payments=bool(payments),
-    )  # fmt: skip
     account = statements.StatementAccount(scope.account_code, scope.account_name)
     if kind == statements.OPEN_ITEM:
-        built = statements.open_item_statement(
-            docs, account, currency, end, wholesaler=wholesaler, payments=payments,
-            statement_date=statement_date, buckets=buckets,
-        )
+        items = _open_item_parts(session, scope, currency, end, buckets)
+        built = statements.open_item_from_parts(items, account, currency, end,
+                                                wholesaler=wholesaler, statement_date=statement_date)
     elif kind == statements.ACTIVITY:
-        built = statements.activity_statement(
-            docs, payments, account, currency, start, end, wholesaler=wholesaler,
-            statement_date=statement_date, buckets=buckets,
-        )
+        statements.check_period(start, end)
+        parts = _activity_parts(session, scope, currency, start, end, buckets)
+        built = statements.activity_from_parts(parts, account, currency, start, end,
+                                               wholesaler=wholesaler, statement_date=statement_date)
     else:
         raise PortalError(f"Unknown statement kind {kind!r}.")
     # The documents were already limited to the scope's branches: the header says which.
     return replace(built, branch=scope.branch_label() or None)
+
+
+def _activity_parts(
+    session: Session, scope: Scope, currency: str, start: date, end: date,
+    buckets: Sequence[Bucket],
+) -> statements.ActivityParts:  # fmt: skip
+    """An activity statement's parts in SQL, reading only the records the period needs.
+
+    Equal to what statements.activity_statement computes from every document and payment of
+    the scope (tested): a five-year account's yearly statement reads one year of lines.
+    """
+    opening, has_payments, undated = read_rows(
+        session, ledger_sql.activity_facts(scope, currency=currency, start=start))[0]
+    documents = read_rows(session, ledger_sql.period_documents(
+        scope, currency=currency, start=start, end=end))  # fmt: skip
+    payments = read_rows(session, ledger_sql.period_payments(
+        scope, currency=currency, start=start, end=end))  # fmt: skip
+    return statements.ActivityParts(
+        _sum(opening),
+        [statements.DocumentMove(*row) for row in documents],
+        [statements.PaymentMove(day, ref, cur, amount, _sum(net), _sum(effect), bool(touches))
+         for day, ref, cur, amount, net, effect, touches in payments],
+        _aging_at(session, scope, currency, end, buckets),
+        statements.payment_notes(bool(has_payments), bool(undated)),
+    )  # fmt: skip
+
+
+def _open_item_parts(
+    session: Session, scope: Scope, currency: str, end: date, buckets: Sequence[Bucket]
+) -> statements.OpenItemParts:
+    """An open-item statement's parts in SQL, reading only the documents unsettled at `end`.
+
+    Equal to statements.open_item_statement over every record of the scope (tested).
+    """
+    facts = ledger_sql.payment_facts(scope, currency=currency)
+    has_payments, undated = read_rows(session, facts)[0]
+    items = read_rows(session, ledger_sql.open_items(scope, currency=currency, end=end))
+    return statements.OpenItemParts([statements.OpenItem(*row) for row in items],
+                                    _aging_at(session, scope, currency, end, buckets),
+                                    statements.payment_notes(bool(has_payments), bool(undated)))
+
+
+def _aging_at(
+    session: Session, scope: Scope, currency: str, end: date, buckets: Sequence[Bucket]
+) -> Aging:
+    """One currency's aging at `end` in SQL; every bucket zero when nothing is in it."""
+    found = aging(session, scope, end, buckets, currency=currency).get(currency)
+    return found or ledger.aging_of(currency, (), end, buckets)
+
+
+def _sum(value: Decimal | None) -> Decimal:
+    """A SQL sum as Python's sum(..., ZERO) gives it: NULL (nothing summed) is ZERO.
+
+    Not coalesced in SQL, where 0 would come back as 0.0000: equal, but written differently.
+    """
+    return ZERO if value is None else value
 
 
 OVERVIEW_COLUMNS = ["Account", "Name", "Branches", "Currency", "Balance", "Overdue",

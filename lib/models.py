@@ -256,3 +256,15 @@ class ActivityEvent(SQLModel, table=True):
     account_code: str = Field(index=True)
     action: str
     target: str = ""
+
+
+class ChangeMark(SQLModel, table=True):
+    """One committed write that changes what pages show or who may see it.
+
+    Rows are only ever added, in the writing transaction: their count is the store's version,
+    the key of every cached read (lib/versions.py). `topic` names what was written.
+    """
+
+    __tablename__ = "change_mark"
+    id: Optional[int] = _id_field("change_mark")
+    topic: str

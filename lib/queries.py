@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from lib import access, ledger, models
+from lib import access, ledger, models, versions
 from lib.access import Principal
 from lib.errors import NotFound
 from lib.settings import data_dir_from_env
@@ -22,13 +22,9 @@ from lib.sql_reads import read_frame as read_frame
 from lib.sql_reads import read_rows as read_rows
 
 NO_SUCH_DOCUMENT = "No such document."
+NO_SUCH_ACCOUNT = "No such account."
 DOC: sa.Table = models.Document.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 LINE: sa.Table = models.DocumentLine.__table__  # type: ignore[attr-defined]
-# Tables besides documents whose changes make cached reads stale.
-VERSIONED: tuple[sa.Table, ...] = (
-    models.Payment.__table__, models.Allocation.__table__,  # type: ignore[attr-defined]
-    LINE, models.ImportBatch.__table__,  # type: ignore[attr-defined]
-)  # fmt: skip
 KIND_LABELS = {ledger.INVOICE: "Invoice", ledger.CREDIT_NOTE: "Credit note"}
 # The list's columns as downloaded; pages add "PDF". "id" and "Signed" stay hidden.
 LIST_COLUMNS = ["Number", "Kind", "Issued", "Due", "Currency", "Total", "Paid", "Outstanding",
@@ -65,23 +61,42 @@ class DocumentFilter:
 
 def scope_for(session: Session, who: Principal, account_code: str) -> Scope:
     """The person's scope in an account; NotFound (never 'forbidden') when they have none."""
+    require_view(who, account_code)
+    return scope_in(who, account_entry(session, account_code))
+
+
+def require_view(who: Principal, account_code: str) -> None:
+    """NotFound unless the person may see some part of the account."""
     if not access.may_view_any_part(who, account_code):
-        raise NotFound("No such account.")
+        raise NotFound(NO_SUCH_ACCOUNT)
+
+
+def account_entry(session: Session, account_code: str) -> tuple[int, str, str]:
+    """(id, code, name) of an account; NotFound when there is none."""
     account = session.exec(
         select(models.Account).where(models.Account.code == account_code)
     ).first()
     if account is None or account.id is None:
-        raise NotFound("No such account.")
-    return Scope(account.id, account.code, account.name, access.branch_limit(who, account_code))
+        raise NotFound(NO_SUCH_ACCOUNT)
+    return account.id, account.code, account.name
+
+
+def scope_in(who: Principal, entry: tuple[int, str, str]) -> Scope:
+    """The person's scope in an account read with account_entry."""
+    account_id, code, name = entry
+    require_view(who, code)
+    return Scope(account_id, code, name, access.branch_limit(who, code))
 
 
 def visible_accounts(session: Session, who: Principal) -> list[tuple[str, str]]:
     """(code, name) of every account the person may see, sorted by code."""
+    return accounts_named(session, None if who.is_staff else sorted(who.account_codes()))
+
+
+def accounts_named(session: Session, codes: list[str] | None) -> list[tuple[str, str]]:
+    """(code, name) of these accounts (every account when codes is None), sorted by code."""
     query = select(models.Account.code, models.Account.name).order_by(models.Account.code)
-    if not who.is_staff:
-        codes = who.account_codes()
-        if not codes:
-            return []
+    if codes is not None:  # an empty list compiles to a false condition: no account
         query = query.where(col(models.Account.code).in_(codes))
     return [(code, name) for code, name in session.exec(query).all()]
 
@@ -275,16 +290,9 @@ def documents_with_pdf(
 
 
 def data_version(session: Session) -> str:
-    """A token that changes after any import or correction: part of every cache key."""
-    doc = session.connection().execute(
-        sa.select(func.count(), func.max(DOC.c.updated_at), func.sum(DOC.c.paid),
-                  func.sum(DOC.c.total), func.max(DOC.c.id))
-    ).one()
-    others = [
-        session.connection().execute(sa.select(func.count(), func.max(table.c.id))).one()
-        for table in VERSIONED
-    ]
-    return "|".join(str(value) for row in (doc, *others) for value in row)
+    """A token that changes after any write pages show: part of every cache key."""
+    # The store's version (lib/versions.py): cheap, and moved by a write from any process.
+    return f"v{versions.read(session.connection())}"
 
 
 def latest_import_at(session: Session) -> datetime | None:

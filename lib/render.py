@@ -14,9 +14,8 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font, NamedStyle
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from lib.money import minor_units, plain_amount
@@ -32,6 +31,8 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 XLSX_DATE_FORMAT = "d mmm yyyy"
+# The named styles of a workbook: amounts in the currency's decimals, dates, bold headings.
+AMOUNT, DAY, HEADING = "Amount", "Date", "Heading"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -85,26 +86,53 @@ def _money_format(currency: str) -> str:
     return "#,##0" + ("." + "0" * digits if digits else "")
 
 
-def _xlsx_cell(ws: WriteOnlyWorksheet, value: Any, money_format: str = "#,##0.00",
-               bold: bool = False) -> WriteOnlyCell:  # fmt: skip
-    """A cell whose text is always a string (never a formula), numbers and dates typed."""
+def _xlsx_styles(workbook: Workbook, money_format: str) -> dict[str, Any]:
+    """The workbook's few named styles, as the style array every cell of that look shares."""
+    looks = (NamedStyle(AMOUNT, number_format=money_format),
+             NamedStyle(DAY, number_format=XLSX_DATE_FORMAT),
+             NamedStyle(HEADING, font=Font(bold=True)))  # fmt: skip
+    for look in looks:
+        workbook.add_named_style(look)
+    return {look.name: look.as_tuple() for look in looks}
+
+
+def _styled(ws: WriteOnlyWorksheet, value: Any, style: Any) -> Cell:
+    # Each cell copies the shared array: no style object is built per cell.
+    return Cell(ws, row=1, column=1, value=value, style_array=style)
+
+
+def _xlsx_value(ws: WriteOnlyWorksheet, value: Any, styles: dict[str, Any],
+                bold: bool = False) -> Any:  # fmt: skip
+    """A value as a write-only sheet appends it: text never a formula, numbers and dates typed.
+
+    Plain values where openpyxl's own typing is right (a cell it reuses, as fast as it gets);
+    a cell of a shared named style where a number format, bold or a guard is needed.
+    """
     if _is_missing(value):
-        value = None
-    elif isinstance(value, pd.Timestamp):
+        return None
+    if isinstance(value, str):
+        return _xlsx_text(ws, value, styles[HEADING] if bold else None)
+    if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)  # xlsx has no time zones
-    text = isinstance(value, str)
-    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub(" ", value) if text else value)
-    if text:
-        cell.data_type = "s"  # openpyxl would store "=..." as a formula
-        cell.quotePrefix = value.startswith(FORMULA_TRIGGERS)  # stays text when edited
-    elif isinstance(value, date):
-        cell.number_format = XLSX_DATE_FORMAT
-    elif isinstance(value, Decimal):
-        cell.number_format = money_format
-    if bold:
-        cell.font = Font(bold=True)
+    if isinstance(value, date):
+        return _styled(ws, value, styles[DAY])
+    if isinstance(value, Decimal):
+        return _styled(ws, value, styles[AMOUNT])
+    return value
+
+
+def _xlsx_text(ws: WriteOnlyWorksheet, text: str, style: Any) -> Any:
+    """Text stays text: openpyxl would store "=..." as a formula and "#N/A" as an error."""
+    text = ILLEGAL_CHARACTERS_RE.sub(" ", text)
+    trigger = text.startswith(FORMULA_TRIGGERS)
+    if style is None and not trigger and text not in ERROR_CODES:
+        return text
+    cell = _styled(ws, text, style)
+    cell.data_type = "s"
+    if trigger:
+        cell.quotePrefix = True  # stays text when edited
     return cell
 
 
@@ -124,9 +152,10 @@ def table_to_xlsx(df: pd.DataFrame, sheet: str = "Documents") -> bytes:
     """A table of documents as an .xlsx workbook of one sheet, header in bold."""
     workbook = Workbook(write_only=True)
     ws = workbook.create_sheet(_sheet_title(sheet))
-    ws.append([_xlsx_cell(ws, str(c), bold=True) for c in df.columns])
+    styles = _xlsx_styles(workbook, "#,##0.00")
+    ws.append([_xlsx_value(ws, str(c), styles, bold=True) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
-        ws.append([_xlsx_cell(ws, value) for value in row])
+        ws.append([_xlsx_value(ws, value, styles) for value in row])
     return _xlsx_bytes(workbook)
 
 
@@ -153,11 +182,11 @@ def render_xlsx(statement: Statement) -> bytes:
     ws = workbook.create_sheet("Statement")
     for column, width in zip("ABCDEFGHI", (14, 14, 16, 30, 14, 14, 14, 14, 12), strict=False):
         ws.column_dimensions[column].width = width
-    money = _money_format(statement.currency)
+    styles = _xlsx_styles(workbook, _money_format(statement.currency))
     headers = statement.table()[0]
     for index, row in enumerate(_statement_rows(statement)):
         bold = index == 0 or tuple(row) == headers
-        ws.append([_xlsx_cell(ws, value, money, bold) for value in row])
+        ws.append([_xlsx_value(ws, value, styles, bold) for value in row])
     return _xlsx_bytes(workbook)
 
 

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from lib import models
+# versions: importing it installs the listeners that mark every session's writes.
+from lib import models, versions
 from lib.errors import StoreBusy
 
 SCHEMA_VERSION = 1
@@ -36,6 +37,10 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
+# Per DuckDB store, one connection kept to read the version on every page run: through the pool
+# it costs three times as much (returning a connection rolls back, and DuckDB answers an idle
+# rollback with an exception). Closed with the engines.
+_VERSION_READERS: dict[str, tuple[threading.Lock, Any]] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -86,6 +91,10 @@ def migrate(engine: Engine) -> None:
 def close_all() -> None:
     """Dispose every engine (tests, CLI exit, restarts)."""
     with _ENGINES_LOCK:
+        for lock, reader in _VERSION_READERS.values():
+            with lock:  # not while another thread reads with it
+                reader.close()
+        _VERSION_READERS.clear()
         for engine in _ENGINES.values():
             engine.dispose()
         _ENGINES.clear()
@@ -117,6 +126,29 @@ def with_retry(work: Callable[[], T], attempts: int = 12) -> T:
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt))
     raise AssertionError("unreachable")
+
+
+def current_version(url: str) -> int:
+    """The store's version (lib/versions.py), read on every page run."""
+    engine = engine_for(url)
+    if engine.dialect.name != "duckdb":
+        with engine.connect() as conn:
+            return versions.read(conn)
+    lock, reader = _version_reader(url, engine)
+    with lock:
+        return versions.read_native(reader)
+
+
+def _version_reader(url: str, engine: Engine) -> tuple[threading.Lock, Any]:
+    with _ENGINES_LOCK:
+        if url not in _VERSION_READERS:
+            with engine.connect() as conn:
+                # Its own DuckDB connection to the same database, in autocommit: each read
+                # sees every commit so far.
+                native: Any = conn.connection.dbapi_connection
+                reader = native.duplicate()
+            _VERSION_READERS[url] = (threading.Lock(), reader)
+        return _VERSION_READERS[url]
 
 
 @contextmanager

@@ -93,7 +93,7 @@ def test_row_numbers_are_the_rows_a_spreadsheet_shows(tmp_path: Path) -> None:
     notes = dict((row, reason) for reason, row in found if not reason.startswith("R"))
     assert notes[4] == notes[10] == notes[11] == "blank row"
     assert notes[8] == "a line of text, not a data row"
-    assert notes[9] == "the row has 4 values where the header has 3 columns"
+    assert notes[9].startswith("the row has 4 values where the header has 3 columns")
 
 
 def _workbook(path: Path) -> Path:
@@ -148,12 +148,14 @@ def test_a_csv_renamed_xlsx_and_an_xlsx_renamed_csv(tmp_path: Path) -> None:
 
 def test_row_numbers_hold_across_read_chunks(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from lib.imports import read
+    from lib.imports import rownumbers, transcode
 
     text = "num,acct,amt\r\n" + "".join(
         f'R{n},"x{n}",{n}\r\n' + ("\r\n" if n % 3 == 0 else "") for n in range(2, 40))
     whole = _rows(tmp_path, text)
-    monkeypatch.setattr(read, "CHUNK", 7)  # line breaks and empty lines split across pieces
+    # line breaks and empty lines split across pieces
+    monkeypatch.setattr(rownumbers, "CHUNK", 7)
+    monkeypatch.setattr(transcode, "CHUNK", 7)
     assert _rows(tmp_path, text) == whole
     numbered = [(first, row) for first, row in whole if first.startswith("R")]
     assert numbered[:4] == [("R2", 2), ("R3", 3), ("R4", 5), ("R5", 6)]

@@ -83,6 +83,10 @@ DATES = [
     ("1 Sept 2026", "DMY", date(2026, 9, 1)), ("20260331", "YMD", date(2026, 3, 31)),
     ("45678", "DMY", date(2025, 1, 21)), ("45678.75", "MDY", date(2025, 1, 21)),
     ("2026/3/5", "YMD", date(2026, 3, 5)), ("03/31/2026 10:42:05 PM", "MDY", date(2026, 3, 31)),
+    # Excel serials: any length up to five digits, a fraction is the time of day.
+    ("45291.5", "DMY", date(2023, 12, 31)), ("4000", "DMY", date(1910, 12, 13)),
+    ("1", "DMY", date(1900, 1, 1)), ("59", "MDY", date(1900, 2, 28)),
+    ("61", "YMD", date(1900, 3, 1)), ("99999.999", "DMY", date(2173, 10, 13)),
 ]
 
 
@@ -96,6 +100,10 @@ def test_dates_in_every_written_form(text: str, order: str, expected: date, duck
     ("31/02/2026", "DMY"), ("13/13/2026", "DMY"), ("10/31/2011", "DMY"), ("31/03/2026", "YMD"),
     ("2026-02-30", "DMY"), ("1 xyz 2026", "DMY"), ("yesterday", "DMY"), ("10:30", "DMY"),
     ("1850-01-01", "DMY"),
+    # 60 is Excel's 29/02/1900; no serial has a leading zero; six digits are more likely a
+    # compact date (100126 for 10/01/26) than the year 2174.
+    ("60", "DMY"), ("0", "DMY"), ("045291", "DMY"), ("100126", "DMY"), ("2958465", "DMY"),
+    ("45291.", "DMY"), ("-45291", "DMY"),
 ])
 def test_text_that_is_not_a_date(text: str, order: str, duck) -> None:
     assert parse_date(text, order) is None
@@ -156,10 +164,15 @@ def date_styles(day: date, order: str) -> list[str]:
                 f"{first}/{second}/{y} 10:42:05 PM"]
         if 1969 <= y <= 2068:
             out.append(f"{first:02d}/{second:02d}/{y % 100:02d}")
-    serial = (day - EXCEL_EPOCH).days
-    if 10000 <= serial <= 99999:
+    serial = excel_serial(day)
+    if serial <= 99999:
         out += [str(serial), f"{serial}.25"]
     return out
+
+
+def excel_serial(day: date) -> int:
+    """Excel's number for a day: it counts a 29 February 1900 that never was."""
+    return (day - EXCEL_EPOCH).days - (1 if day < date(1900, 3, 1) else 0)
 
 
 @settings(max_examples=40, deadline=None)
@@ -227,3 +240,11 @@ def test_total_row_labels(text: str, total: bool) -> None:
 def test_excel_serial_dates_count_from_1899_12_30() -> None:
     assert parse_date("45658", "DMY") == date(2025, 1, 1)
     assert EXCEL_EPOCH + timedelta(days=45658) == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize("serial", [1, 2, 58, 59, 61, 62, 366, 4000, 45291, 99999])
+def test_excel_serials_match_excel_including_its_1900_leap_day(serial: int, duck) -> None:
+    expected = next(d for d in (EXCEL_EPOCH + timedelta(days=serial + k) for k in (0, 1))
+                    if excel_serial(d) == serial)
+    assert parse_date(str(serial)) == expected == parse_date(f"{serial}.75")
+    assert sql_dates(duck, [str(serial), f"{serial}.75"], "DMY") == [expected, expected]

@@ -150,6 +150,24 @@ def test_xlsx_statement_keeps_numbers_dates_and_text_apart() -> None:
     assert ["Note", NOTE_NO_PAYMENTS] in values
 
 
+def test_xlsx_formats_follow_the_currency_and_text_stays_text() -> None:
+    docs = [doc("Y-1", date(2026, 1, 15), "1234", currency="JPY", po_reference="#N/A"),
+            doc("Y-2", date(2026, 2, 1), "5", currency="JPY", po_reference="tab\x00bell\x07")]
+    rows = xlsx_rows(render.render_xlsx(open_item_statement(docs, ACCOUNT, "JPY", END,
+                                                            wholesaler=SELLER)))  # fmt: skip
+    values = [[c.value for c in row] for row in rows]
+    head = next(i for i, v in enumerate(values) if v[:2] == ["Date", "Type"])
+    assert rows[0][0].font.b and all(c.font.b for c in rows[head] if c.value)
+    assert not rows[head + 1][1].font.b
+    first, second = rows[head + 1], rows[head + 2]
+    assert first[0].is_date and first[0].number_format == "d mmm yyyy"
+    assert first[4].is_date and first[4].number_format == "d mmm yyyy"
+    assert (first[5].value, first[5].number_format) == (1234, "#,##0")  # yen: no decimals
+    assert (first[3].value, first[3].data_type) == ("#N/A", "s")  # text, not an Excel error
+    assert second[3].value == "tab bell "  # control characters a sheet cannot hold
+    assert first[8].value == 45 and first[8].number_format == "General"  # days, not money
+
+
 def test_csv_statement_is_plain_and_neutralised() -> None:
     data = render.render_csv(small())
     assert data.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets then read UTF-8

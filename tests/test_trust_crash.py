@@ -164,6 +164,8 @@ def _kill_repeatedly(worker: Worker, template: Path, job: dict[str, Any], work: 
             f"{sorted(t for t in state if state[t] != before[t])}")
         outcomes["before" if state == before else "after"] += 1
         outcomes["killed mid-write"] += bool(result["killed"] and not result["finished"])
+        if result["finished"]:  # done before the kill (a less busy machine): aim earlier
+            seconds *= 0.8
         shutil.rmtree(copy)
     record("crashes", kills=KILLS, survived=KILLS, **outcomes,
            **{f"{what} kills": KILLS, f"{what} run (s)": round(seconds, 2)})  # fmt: skip

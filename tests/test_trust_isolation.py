@@ -78,9 +78,17 @@ def _probe(session: Any, book: ts.Ledger, who: Principal, code: str, ids: list[i
     if not ts.sees_any_part(who, code):
         # Another account and no account at all give the same answer.
         not_found(lambda: queries.scope_for(session, who, code), "No such account.")
+        # The parts pages compose from a cached account entry refuse alike.
+        if code in ts.CODES:
+            not_found(lambda: queries.require_view(who, code), "No such account.")
+            entry = queries.account_entry(session, code)
+            not_found(lambda: queries.scope_in(who, entry), "No such account.")
+        else:
+            not_found(lambda: queries.account_entry(session, code), "No such account.")
         tally["refused"] += 1
         return None
     scope = queries.scope_for(session, who, code)
+    assert queries.scope_in(who, queries.account_entry(session, code)) == scope
     return Probe(session, book, who, code, scope, ids, tally)
 
 

@@ -22,7 +22,7 @@ import pytest
 from sqlmodel import select
 from streamlit_authenticator.utilities import Hasher
 
-from lib import auth, clock, logins, models, people, store, ui
+from lib import auth, clock, logins, models, people, store, ui, ui_login
 from lib.settings import Settings
 from tests import trust_pages as tp
 from tests.pagetools import ENTRY, texts
@@ -301,7 +301,7 @@ def forged_cookies(url: str, settings: Settings, victim: str) -> dict[str, str]:
 
 
 def _lib_check(url: str, settings: Settings, token: str, now: datetime) -> bool:
-    """The portal's cookie check, as ui._cookie_started_at composes it from lib functions."""
+    """The portal's cookie check, as ui_login._cookie_started_at composes it from lib functions."""
     claims = auth.cookie_claims(token, settings.cookie_key, now)
     if claims is None:
         return False
@@ -320,11 +320,11 @@ def test_forged_cookies_are_all_rejected(
     valid = _token(_claims(victim, now - timedelta(minutes=1)), settings.cookie_key)
     assert _lib_check(url, settings, valid, now)  # the control: a real cookie is accepted
     no_cookie({settings.cookie_name: valid})
-    assert ui._cookie_started_at(now) is not None
+    assert ui_login._cookie_started_at(now) is not None
     for name, token in cookies.items():
         assert not _lib_check(url, settings, token, now), name
         no_cookie({settings.cookie_name: token})
-        assert ui._cookie_started_at(now) is None, name  # the portal's own check
+        assert ui_login._cookie_started_at(now) is None, name  # the portal's own check
     record("logins", forged_cookies=len(cookies), forged_cookies_accepted=0)
 
 

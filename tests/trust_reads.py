@@ -237,10 +237,11 @@ CHECKS: dict[str, Callable[[Probe], None]] = {
     "ledger_queries.build_statement": check_build_statement,
     "ledger_queries.accounts_overview": check_accounts_overview,
 }
-# Checked by the driver itself (scope_for, visible_accounts), used by every read (in_scope),
-# or covered by the file property below (downloads).
+# Checked by the driver itself (scope_for and its parts, visible_accounts), used by every read
+# (in_scope), or covered by the file property below (downloads).
 COVERED_ELSEWHERE = {
-    "queries.scope_for", "queries.visible_accounts", "queries.in_scope",
+    "queries.scope_for", "queries.require_view", "queries.scope_in",
+    "queries.visible_accounts", "queries.in_scope",
     "downloads.fresh_scope", "downloads.list_download", "downloads.pdf_download",
     "downloads.pdf_zip_download", "downloads.statement_for", "downloads.statement_download",
 }  # fmt: skip

@@ -7,6 +7,7 @@ The entry point for pages, the CLI and the drop folder is `run_import`; `read_he
 from __future__ import annotations
 
 from lib.imports.history import import_problems, latest_import, list_imports, revert_import
+from lib.imports.peek import read_headers, read_preview
 from lib.imports.result import (
     KINDS,
     BadFile,
@@ -17,7 +18,7 @@ from lib.imports.result import (
     Skipped,
     problems_csv,
 )
-from lib.imports.run import read_headers, read_preview, run_import
+from lib.imports.run import run_import
 from lib.imports.values import parse_amount, parse_date
 
 __all__ = [

@@ -12,12 +12,14 @@ from lib.imports.load import Loaded
 from lib.imports.result import ImportOptions, Preview
 from lib.imports.stage import (
     ERR,
+    REPEATED_HEADER,
     Check,
     Columns,
     add_row_errors,
     blank_or_note,
     create_rows_view,
     duplicates,
+    repeated_header,
     row_text,
     value_columns,
 )
@@ -40,6 +42,7 @@ def select_sql(kind: str, cols: Columns, options: ImportOptions) -> str:
     mapped = ", ".join(cols.text(n) for n in cols.index)
     labels = f"{total_label_sql('NULLIF(trim(c0), ' + lit('') + ')')} OR {total_label_sql(key)}"
     row_class = (f"CASE WHEN coalesce({mapped}, NULL) IS NULL THEN {blank_or_note(cols)} "
+                 f"WHEN {repeated_header(cols)} THEN {lit(REPEATED_HEADER)} "
                  f"WHEN ({key} IS NULL OR {total_label_sql(key)}) AND ({labels}) "
                  "THEN 'total row' END AS row_class")
     shown = ("code", "name") if kind == "accounts" else ("email", "name", "account_code")

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib.imports.amounts import check_marks, not_a_number
 from lib.imports.result import ImportOptions
 from lib.imports.stage import (
     ERR,
-    NOT_A_NUMBER,
+    REPEATED_HEADER,
     Check,
     Columns,
     add_row_errors,
@@ -27,6 +28,7 @@ from lib.imports.stage import (
     blank_or_note,
     create_rows_view,
     disagreements,
+    repeated_header,
     row_text,
     value_columns,
 )
@@ -71,6 +73,7 @@ def _row_class(cols: Columns) -> str:
         "account_code"), cols.text("account_name"), cols.text("doc_type")))
     return (
         f"CASE WHEN coalesce({mapped}, NULL) IS NULL THEN {blank_or_note(cols)} "
+        f"WHEN {repeated_header(cols)} THEN {lit(REPEATED_HEADER)} "
         f"WHEN {cols.text('number')} IS NULL OR {total_label_sql(cols.text('number'))} THEN "
         f"(CASE WHEN {labels} THEN 'total row' "
         f"WHEN {cols.text('account_code')} IS NULL AND {cols.text('issue_date')} IS NULL "
@@ -84,6 +87,7 @@ def stage(conn: Any, cols: Columns, options: ImportOptions, currencies: frozense
     """Validate rows, build documents (and lines), and validate documents."""
     create_rows_view(conn, cols, FIELDS, ("doc_type",))
     add_row_errors(conn, "imp_rows", row_checks(cols, options, currencies), "row_class IS NULL")
+    check_marks(conn, cols, AMOUNTS, options.decimal_comma)
     if is_line_level(cols):
         _line_level(conn, cols)
     else:
@@ -127,7 +131,8 @@ def row_checks(cols: Columns, options: ImportOptions, currencies: frozenset[str]
         checks.append(Check(f"{name}_bad IS NOT NULL", h(name), f"{name}_bad",
                             bad_date(options.date_order)))
     for name in AMOUNTS:
-        checks.append(Check(f"{name}_bad IS NOT NULL", h(name), f"{name}_bad", NOT_A_NUMBER))
+        checks.append(Check(f"{name}_bad IS NOT NULL", h(name), f"{name}_bad",
+                            not_a_number(f"{name}_bad", options.decimal_comma)))
     if cols.has("total"):
         checks.append(Check("total IS NULL AND total_bad IS NULL", h("total"), "''",
                             "'missing total'"))

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
-from lib import clock
+from lib import clock, versions
 from lib.errors import NotFound, PortalError
 from lib.imports.result import Problem
 from lib.models import ImportBatch
@@ -53,6 +53,7 @@ def create_batch(conn: Any, now: datetime, actor: str, file_name: str, sha256: s
         "VALUES (?, ?, ?, ?, ?, ?, ?, 'applied', 0, 0, 0, 0, '[]') RETURNING id",
         [now, actor, file_name, sha256, kind, mapping_name, json.dumps(mapping, sort_keys=True)],
     ).fetchone()
+    versions.mark_native(conn, "import")  # cached pages see the import as it commits
     return int(row[0])
 
 
@@ -120,6 +121,7 @@ def _in_transaction(url: str, step: Callable[[Any], T]) -> T:
             conn.execute("BEGIN TRANSACTION")
             try:
                 result = step(conn)
+                versions.mark_native(conn, "revert")  # each step changes what pages show
                 conn.execute("COMMIT")
                 return result
             except BaseException:

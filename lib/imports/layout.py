@@ -32,7 +32,9 @@ def best_delimiter(text: str) -> tuple[str, list[list[str]], list[int]]:
 
 def _parse(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
     """Rows of the sample and the file line on which each ends."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    # Spaces before a quoted value ("a", "b") are skipped, as DuckDB's reader skips them.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        skipinitialspace=True)
     rows: list[list[str]] = []
     ends: list[int] = []
     try:

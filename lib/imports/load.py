@@ -1,8 +1,6 @@
 """Loading a sniffed file into a DuckDB staging table, with each record's row number in the file.
 
-Row numbers are the rows a spreadsheet shows: a quoted value spanning lines is one row, an empty
-line is a row. DuckDB skips empty lines and counts rejected rows, so the number of each loaded
-record is rebuilt from where the gaps (empty lines, rejected rows) fall.
+Row numbers are the rows a spreadsheet shows (rownumbers.py rebuilds them).
 """
 
 # ruff: noqa: S608 - SQL is built from the importer's own identifiers and column names;
@@ -17,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.imports.read import Sniffed, blank_lines, count_lines
+from lib.imports.read import Sniffed
 from lib.imports.result import BadFile
+from lib.imports.rownumbers import blank_lines, number_rows, spanning_records
+from lib.imports.transcode import count_lines
 from lib.imports.values import lit
 from lib.imports.vocab import is_total_label
 
@@ -34,6 +34,8 @@ class RowNote:
     reason: str
     text: str
     error: bool
+    column: str = ""  # the column at fault, where the reader says
+    span: int = 0  # line breaks inside the row (a quoted value spanning lines)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Loaded:
     refused: int = 0  # rows DuckDB refused (ragged, broken quotes, bad bytes)
     notes: list[RowNote] = field(default_factory=list)
     starts: list[tuple[int, int]] = field(default_factory=list)  # (first record, its row)
+    header_row: int = 0
 
     def row_of(self, record: int) -> int:
         """The file row (1-based, as a spreadsheet numbers it) of a loaded record."""
@@ -76,27 +79,66 @@ def load(conn: Any, sniffed: Sniffed, select: str,
     """Create the staging table from the file through `select` (over columns c0 .. cN).
 
     `lines` gives the file's physical line count when the sniff did not count them (it runs
-    beside the load); without it the file is counted here.
+    beside the load); without it the file is counted here. BadFile when DuckDB cannot read
+    the file, or when lines of it gave no row and no reason why.
     """
     if sniffed.fmt == "xlsx":
         return _load_frame(conn, sniffed, select)
+    notes = _read(conn, sniffed, select)
+    rows = int(conn.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # nosec B608
+    loaded = Loaded(rows=rows, refused=len(notes), notes=notes, header_row=sniffed.header_row)
+    counted = sniffed.lines if sniffed.lines >= 0 else (
+        lines or (lambda: count_lines(sniffed.path)))()
+    spans: dict[int, int] = {}
+
+    def find_spans() -> dict[int, int]:
+        spans.update(_spans(conn, sniffed))
+        return spans
+
+    loaded.starts, blanks = number_rows(
+        sniffed.header_row, sniffed.header_line, rows, counted,
+        [(n.row, n.span) for n in notes], lambda: blank_lines(sniffed.path, sniffed.crlf),
+        find_spans)
+    read = sniffed.header_line + rows + sum(1 + n.span for n in notes)
+    _check_complete(sniffed, loaded, counted - read - len(blanks) - sum(spans.values()))
+    loaded.notes.extend(RowNote(b, "blank row", "", False) for b in blanks)
+    loaded.notes.sort(key=lambda n: n.row)
+    return loaded
+
+
+def _read(conn: Any, sniffed: Sniffed, select: str) -> list[RowNote]:
+    """Load the rows; the rows DuckDB refused, when it refused any."""
     try:
         conn.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} "  # nosec B608
                      f"FROM {_csv_source(sniffed, False)}")
-        notes: list[RowNote] = []
+        return []
     except Exception:  # noqa: BLE001 - a row DuckDB refuses: read again, collecting every one
         drop_rejects(conn)
-        try:
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} "  # nosec B608
-                         f"FROM {_csv_source(sniffed, True)}")
-        except Exception as exc:  # noqa: BLE001 - DuckDB's error types vary: keep its words
-            raise BadFile(f"The file cannot be read as CSV: {str(exc).splitlines()[0]}") from None
-        notes = _rejected(conn, sniffed)
-    rows = int(conn.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # nosec B608
-    loaded = Loaded(rows=rows, refused=len(notes), notes=notes)
-    counter = lines or (lambda: count_lines(sniffed.path))
-    _number_rows(conn, sniffed, loaded, sniffed.lines if sniffed.lines >= 0 else counter())
-    return loaded
+    try:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE {RAW} AS SELECT {select} "  # nosec B608
+                     f"FROM {_csv_source(sniffed, True)}")
+    except Exception as exc:  # noqa: BLE001 - DuckDB's error types vary: keep its words
+        raise BadFile(f"The file cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    return _rejected(conn, sniffed)
+
+
+def _spans(conn: Any, sniffed: Sniffed) -> dict[int, int]:
+    found = spanning_records(conn, _csv_source(sniffed, True), len(sniffed.headers))
+    drop_rejects(conn)
+    return found
+
+
+def _check_complete(sniffed: Sniffed, loaded: Loaded, lost: int) -> None:
+    """BadFile when some lines after the header became neither a row nor a known gap."""
+    if lost <= 0:
+        return
+    what = ("none of the lines after the header" if loaded.rows == 0 and not loaded.refused
+            else f"{lost} of the lines after the header")
+    raise BadFile(
+        f"The file could not be read completely: {what} (on line {sniffed.header_line}) gave "
+        "a row, and nothing was imported. The file may be damaged or cut short: export it "
+        "again as CSV."
+    )
 
 
 def drop_rejects(conn: Any) -> None:
@@ -118,107 +160,57 @@ def _load_frame(conn: Any, sniffed: Sniffed, select: str) -> Loaded:
                      f"FROM (SELECT {texts} FROM imp_frame)")
     finally:
         conn.unregister("imp_frame")
-    return Loaded(rows=table.num_rows, starts=[(0, sniffed.header_line + 1)])
+    return Loaded(rows=table.num_rows, starts=[(0, sniffed.header_line + 1)],
+                  header_row=sniffed.header_row)
 
 
 def _rejected(conn: Any, sniffed: Sniffed) -> list[RowNote]:
     found = conn.execute(
-        "SELECT line, first(error_type), first(csv_line), first(error_message) "
-        "FROM imp_rejects GROUP BY line ORDER BY line"
+        "SELECT line, first(error_type), first(csv_line), first(error_message), "
+        "first(column_idx) FROM imp_rejects GROUP BY line ORDER BY line"
     ).fetchall()
     drop_rejects(conn)
-    return [_rejected_note(sniffed, int(r[0]), str(r[1]), str(r[2] or ""), str(r[3] or ""))
-            for r in found]
+    return [_rejected_note(sniffed, int(r[0]), str(r[1]), str(r[2] or ""), str(r[3] or ""),
+                           int(r[4] or 0)) for r in found]
 
 
-def _rejected_note(sniffed: Sniffed, row: int, kind: str, line: str, message: str) -> RowNote:
+def _rejected_note(sniffed: Sniffed, row: int, kind: str, line: str, message: str,
+                   column: int) -> RowNote:
     """Why a row was not loaded: not data (skipped) or a broken row (an error)."""
     text = line.strip("\r\n")
+    span = text.count("\n")
     cells = next(csv.reader(io.StringIO(text), delimiter=sniffed.delimiter), [])
     filled = [c.strip() for c in cells if c.strip()]
+    if not filled or is_total_label(filled[0]) or ("COLUMNS" in kind and len(filled) == 1):
+        reason = ("blank row" if not filled else "total row" if is_total_label(filled[0])
+                  else "a line of text, not a data row")
+        return RowNote(row, reason, text[:200], False, span=span)
     width = len(sniffed.headers)
-    if not filled:
-        return RowNote(row, "blank row", text[:200], False)
-    if is_total_label(filled[0]):
-        return RowNote(row, "total row", text[:200], False)
-    if "COLUMNS" in kind and len(filled) == 1:
-        return RowNote(row, "a line of text, not a data row", text[:200], False)
+    header = sniffed.headers[column - 1] if 0 < column <= width and "COLUMNS" not in kind else ""
+    return RowNote(row, _reason(kind, message, cells, sniffed.headers), text[:200], True, header,
+                   span)
+
+
+def _reason(kind: str, message: str, cells: list[str], headers: tuple[str, ...]) -> str:
+    """A refused row's problem in the user's words."""
     if "COLUMNS" in kind:
-        reason = f"the row has {len(cells)} values where the header has {width} columns"
-    elif "QUOTE" in kind or "QUOTED" in kind:
-        reason = "a quoted value is not closed or has text after its closing quote"
-    elif "ENCODING" in kind or "UNICODE" in kind:
-        reason = ENCODING_REASON
-    elif "LINE SIZE" in kind:
-        reason = "the row is longer than 4 MB"
-    else:
-        reason = message or kind
-    return RowNote(row, reason, text[:200], True)
+        return _ragged(cells, headers)
+    if "QUOTE" in kind or "QUOTED" in kind:
+        return "a quoted value is not closed or has text after its closing quote"
+    if "ENCODING" in kind or "UNICODE" in kind:
+        return ENCODING_REASON
+    if "LINE SIZE" in kind:
+        return "the row is longer than 4 MB"
+    return message or kind
 
 
-def _number_rows(conn: Any, sniffed: Sniffed, loaded: Loaded, lines: int) -> None:
-    """Work out where gaps fall so that every record knows its file row."""
-    header_row = sniffed.header_row
-    rejected = sorted(n.row for n in loaded.notes)
-    expected = sniffed.header_line + loaded.rows + len(rejected)
-    empty: list[int] = []
-    extra: dict[int, int] = {}
-    if lines > expected:  # empty lines (DuckDB skips them), or values spanning lines
-        empty = [b for b in blank_lines(sniffed.path, sniffed.crlf) if b > sniffed.header_line]
-    if lines > expected + len(empty):  # some quoted values span lines: which records
-        extra = _spanning_records(conn, sniffed)
-    loaded.starts, blanks = _segments(header_row, sniffed.header_line, empty, rejected, extra)
-    loaded.notes.extend(RowNote(b, "blank row", "", False) for b in blanks)
-    loaded.notes.sort(key=lambda n: n.row)
-
-
-def _spanning_records(conn: Any, sniffed: Sniffed) -> dict[int, int]:
-    width = len(sniffed.headers)
-    joined = "concat_ws(chr(31), " + ", ".join(f"c{i}" for i in range(width)) + ")"
-    conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE imp_spans AS SELECT "  # nosec B608
-        f"length({joined}) - length(replace({joined}, chr(10), '')) AS nl "
-        f"FROM {_csv_source(sniffed, True)}"
-    )
-    rows = conn.execute("SELECT rowid, nl FROM imp_spans WHERE nl > 0").fetchall()
-    conn.execute("DROP TABLE imp_spans")
-    drop_rejects(conn)
-    return {int(r[0]): int(r[1]) for r in rows}
-
-
-def _segments(
-    header_row: int, header_line: int, blanks: list[int], rejected: list[int],
-    extra: dict[int, int],
-) -> tuple[list[tuple[int, int]], list[int]]:
-    """(first record, its row) after each gap, and the rows of the empty lines.
-
-    Empty lines are known by physical line, rejected rows by row, spanning records by record:
-    walk through all three in file order, keeping the physical line and the row in step.
-    """
-    record, line, row = 0, header_line + 1, header_row + 1
-    starts: list[tuple[int, int]] = [(0, row)]
-    blank_rows: list[int] = []
-    spans = sorted(extra)
-    b = r = s = 0
-    while True:
-        while b < len(blanks) and blanks[b] < line:
-            b += 1  # empty lines inside a quoted value belong to it
-        to_blank = blanks[b] - line if b < len(blanks) else None
-        to_reject = rejected[r] - row if r < len(rejected) else None
-        to_span = spans[s] - record if s < len(spans) else None
-        steps = [d for d in (to_blank, to_reject, to_span) if d is not None]
-        if not steps:
-            return starts, blank_rows
-        step = max(min(steps), 0)
-        record, line, row = record + step, line + step, row + step
-        if to_blank is not None and to_blank <= step:
-            blank_rows.append(row)
-            b += 1
-        elif to_reject is not None and to_reject <= step:
-            r += 1
-        else:
-            line += extra[spans[s]]  # the record's own line breaks
-            record, line, row, s = record + 1, line + 1, row + 1, s + 1
-            continue
-        line, row = line + 1, row + 1
-        starts.append((record, row))
+def _ragged(cells: list[str], headers: tuple[str, ...]) -> str:
+    """A row with more or fewer values than the header has columns, and which ones."""
+    width = len(headers)
+    said = f"the row has {len(cells)} values where the header has {width} columns"
+    if len(cells) < width:
+        missing = ", ".join(headers[len(cells):][:5]) + ("..." if width - len(cells) > 5 else "")
+        return f"{said} (nothing for {missing}: a value or a delimiter is missing)"
+    extra = ", ".join(repr(c[:40]) for c in cells[width:][:3]) + (
+        "..." if len(cells) - width > 3 else "")
+    return f"{said} (more after {headers[-1]}: {extra}; an unquoted delimiter in a value?)"

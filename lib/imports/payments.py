@@ -13,11 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from lib.imports.amounts import check_marks, not_a_number
 from lib.imports.apply import new_accounts
 from lib.imports.result import ImportOptions, Preview
 from lib.imports.stage import (
     ERR,
-    NOT_A_NUMBER,
+    REPEATED_HEADER,
     Check,
     Columns,
     add_row_errors,
@@ -25,6 +26,7 @@ from lib.imports.stage import (
     blank_or_note,
     create_rows_view,
     disagreements,
+    repeated_header,
     row_text,
     value_columns,
 )
@@ -44,6 +46,7 @@ def select_sql(cols: Columns, options: ImportOptions) -> str:
     mapped = ", ".join(cols.text(n) for n in cols.index)
     row_class = (
         f"CASE WHEN coalesce({mapped}, NULL) IS NULL THEN {blank_or_note(cols)} "
+        f"WHEN {repeated_header(cols)} THEN {lit(REPEATED_HEADER)} "
         f"WHEN ({cols.text('reference')} IS NULL OR {total_label_sql(cols.text('reference'))}) "
         f"AND ({labels}) THEN 'total row' WHEN {cols.text('reference')} IS NULL AND "
         f"{cols.text('account_code')} IS NULL AND {cols.text('payment_date')} IS NULL "
@@ -57,6 +60,7 @@ def stage(conn: Any, cols: Columns, options: ImportOptions, currencies: frozense
     """Check rows, group them into payments and allocations, check the groups agree."""
     create_rows_view(conn, cols, FIELDS)
     add_row_errors(conn, "imp_rows", _row_checks(cols, options, currencies), "row_class IS NULL")
+    check_marks(conn, cols, ("amount", "applied_amount"), options.decimal_comma)
     for name in ("account_code", "payment_date", "currency", "amount"):
         if cols.has(name):
             disagreements(conn, "reference", "payment", name, cols.header(name))
@@ -99,9 +103,10 @@ def _row_checks(cols: Columns, options: ImportOptions, currencies: frozenset[str
         Check("payment_date_bad IS NOT NULL", h("payment_date"), "payment_date_bad",
               bad_date(options.date_order)),
         Check("amount IS NULL AND amount_bad IS NULL", h("amount"), "''", "'missing amount'"),
-        Check("amount_bad IS NOT NULL", h("amount"), "amount_bad", NOT_A_NUMBER),
+        Check("amount_bad IS NOT NULL", h("amount"), "amount_bad",
+              not_a_number("amount_bad", options.decimal_comma)),
         Check("applied_amount_bad IS NOT NULL", h("applied_amount"), "applied_amount_bad",
-              NOT_A_NUMBER),
+              not_a_number("applied_amount_bad", options.decimal_comma)),
         Check("applied_amount IS NOT NULL AND applied_document IS NULL", h("applied_amount"),
               "applied_amount", "'an amount applied needs the document it was applied to'"),
         Check(f"currency IS NOT NULL AND NOT list_contains({known}, currency)", h("currency"),

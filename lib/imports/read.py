@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import itertools
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +10,9 @@ from typing import Any
 from lib.imports import xlsx
 from lib.imports.layout import best_delimiter, column_count, find_header, header_names
 from lib.imports.result import BadFile
+from lib.imports.transcode import MIXED, NAMES, SNIFF_BYTES, Scan, mixed_row_ends, utf8_copy
 
-SNIFF_BYTES = 256 * 1024
 SNIFF_ROWS = 200
-CHUNK = 8 * 1024 * 1024
 MAGIC = (
     (b"%PDF", "a PDF document"),
     (b"\x89PNG", "a PNG image"),
@@ -71,12 +68,14 @@ def _size(path: Path) -> int:
 
 
 def sniff(path: Path, file_name: str, workdir: Path, sheet: str | int = 0,
-          data: bytes | None = None, encoding: str | None = None) -> Sniffed:
+          data: bytes | None = None, encoding: str | None = None,
+          copy: bool = False) -> Sniffed:
     """Find the format, encoding, delimiter, header row and columns of a file.
 
     `data`, when given, is the file's content already in memory (an upload). A file whose
-    start is UTF-8 is not read further here (DuckDB checks every byte as it loads it, and its
-    lines are counted meanwhile: `lines` is -1); `encoding` forces one after all.
+    start is UTF-8 with one kind of row end is not read further here (DuckDB checks every
+    byte as it loads it, and its lines are counted meanwhile: `lines` is -1); `encoding`
+    forces one after all, `copy` the UTF-8, LF copy (row ends mixed further on).
     """
     if data is None:
         with path.open("rb") as handle:
@@ -88,14 +87,22 @@ def sniff(path: Path, file_name: str, workdir: Path, sheet: str | int = 0,
         raise BadFile("Old Excel .xls files cannot be read: save the sheet as .xlsx or CSV.")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xlsm"):
         return _sniff_xlsx(path, head, sheet)
-    encoding = encoding or _text_encoding(head)
+    return _sniff_text(path, head, workdir, data, encoding or _text_encoding(head), copy)
+
+
+def _sniff_text(path: Path, head: bytes, workdir: Path, data: bytes | None, encoding: str,
+                copy: bool) -> Sniffed:
+    """A text file: read in place when DuckDB can, else through a UTF-8, LF copy."""
+    complete = len(head) < SNIFF_BYTES
     if encoding == "utf-8-sig" or (encoding == "utf-8" and _utf8_start(head)):
-        name = "UTF-8" if encoding == "utf-8" else "UTF-8 with BOM"
-        return _sniff_csv(_Scan(head=head, path=path, lines=-1, crlf=b"\r" in head), name,
-                          complete=len(head) < SNIFF_BYTES)
-    scanned, encoding_name = _utf8_copy(path, "cp1252" if encoding == "utf-8" else encoding,
-                                        workdir, data)
-    return _sniff_csv(scanned, encoding_name)
+        name = NAMES[encoding]
+        if copy or mixed_row_ends(head, complete):
+            return _sniff_csv(utf8_copy(path, "utf-8", workdir, data)[0], name)
+        return _sniff_csv(Scan(head=head, path=path, lines=-1, crlf=b"\r" in head), name,
+                          complete=complete)
+    # Not UTF-8 from the start: Windows-1252, or UTF-8 with some Windows-1252 bytes.
+    scanned, name = utf8_copy(path, MIXED if encoding == "utf-8" else encoding, workdir, data)
+    return _sniff_csv(scanned, name)
 
 
 def _utf8_start(head: bytes) -> bool:
@@ -107,16 +114,6 @@ def _utf8_start(head: bytes) -> bool:
     return True
 
 
-def count_lines(path: Path) -> int:
-    """Physical lines of a file (a last line without a line break counts)."""
-    lines, last = 0, b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (1 if last and last != b"\n" else 0)
-
-
 def sniff_head(head: bytes, file_name: str, complete: bool) -> Sniffed:
     """Headers and first rows of a text file from its first bytes only (no full scan)."""
     encoding = _text_encoding(head)
@@ -124,8 +121,8 @@ def sniff_head(head: bytes, file_name: str, complete: bool) -> Sniffed:
     try:
         text = codecs.getincrementaldecoder(codec)().decode(head, final=complete)
     except UnicodeDecodeError:
-        text = head.decode("cp1252", errors="replace")
-    return _sniff_csv(_Scan(head=text.encode("utf-8"), path=Path(file_name)), encoding,
+        text = head.decode("utf-8", errors="portal-cp1252")
+    return _sniff_csv(Scan(head=text.encode("utf-8"), path=Path(file_name)), encoding,
                       complete=complete)
 
 
@@ -168,96 +165,7 @@ def _text_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def _utf8_copy(path: Path, encoding: str, workdir: Path,
-               data: bytes | None) -> tuple[_Scan, str]:
-    """Transcode a UTF-16 or Windows-1252 file to the UTF-8 copy DuckDB reads, counting lines."""
-    target = workdir / "transcoded.csv"
-    scanned = _scan_chunks(target, _transcoded(_chunks(path, data), encoding, target))
-    names = {"cp1252": "Windows-1252", "utf-16": "UTF-16", "utf-8-sig": "UTF-8 with BOM"}
-    return scanned, names.get(encoding, encoding.upper())
-
-
-def _chunks(path: Path, data: bytes | None) -> Iterator[bytes]:
-    """The file in pieces, from memory when it is there, else from disk."""
-    if data is not None:
-        for start in range(0, len(data), CHUNK):
-            yield data[start : start + CHUNK]
-        return
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
-
-
-def _transcoded(chunks: Iterator[bytes], encoding: str, target: Path) -> Iterator[bytes]:
-    """Re-encode to UTF-8 chunk by chunk, writing the copy DuckDB will read."""
-    # cp1252 leaves five byte values undefined: they become U+FFFD rather than fail the file.
-    errors = "replace" if encoding == "cp1252" else "strict"
-    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-    with target.open("wb") as out:
-        for chunk in itertools.chain(chunks, [b""]):
-            try:  # the empty last chunk flushes: a character cut off at the end is an error
-                data = decoder.decode(chunk, final=not chunk).encode("utf-8")
-            except UnicodeDecodeError:
-                raise BadFile(f"The file is not valid {encoding.upper()} text.") from None
-            out.write(data)
-            yield data
-
-
-@dataclass
-class _Scan:
-    lines: int = 0
-    head: bytes = b""
-    path: Path = Path()
-    crlf: bool = False
-
-
-def _scan_chunks(path: Path, chunks: Iterable[bytes]) -> _Scan:
-    """Count the lines of the UTF-8 copy as it is written, keeping its first bytes."""
-    scan = _Scan(path=path)
-    last = b""
-    for chunk in chunks:
-        if len(scan.head) < SNIFF_BYTES:
-            scan.head += chunk[: SNIFF_BYTES - len(scan.head)]
-            scan.crlf = scan.crlf or b"\r" in scan.head
-        scan.lines += chunk.count(b"\n")
-        last = chunk[-1:] or last
-    if last and last != b"\n":
-        scan.lines += 1  # a last line without its line break
-    return scan
-
-
-def blank_lines(path: Path, crlf: bool) -> list[int]:
-    """The numbers of the empty lines of a (UTF-8) file; only needed when a file has some."""
-    found: list[int] = []
-    lines, carry = 0, b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            block = carry + chunk
-            cut = block.rfind(b"\n") + 1
-            carry = block[cut:]
-            lines = _blank_lines(block[:cut], lines, crlf, found)
-    return found
-
-
-def _blank_lines(block: bytes, lines: int, crlf: bool, found: list[int]) -> int:
-    """Add the empty lines of a block that starts a line; returns the lines counted so far."""
-    positions: list[int] = []
-    if block.startswith((b"\n", b"\r\n")):
-        positions.append(0)
-    for pattern in (b"\n\n", b"\n\r\n") if crlf else (b"\n\n",):
-        at = block.find(pattern)
-        while at >= 0:
-            positions.append(at + 1)
-            at = block.find(pattern, at + 1)
-    done, counted = 0, lines
-    for pos in sorted(positions):
-        counted += block.count(b"\n", done, pos)
-        done = pos
-        found.append(counted + 1)
-    return lines + block.count(b"\n")
-
-
-def _sniff_csv(scan: _Scan, encoding: str, complete: bool | None = None) -> Sniffed:
+def _sniff_csv(scan: Scan, encoding: str, complete: bool | None = None) -> Sniffed:
     text = scan.head.decode("utf-8", errors="replace").lstrip("\ufeff")
     complete = len(scan.head) < SNIFF_BYTES if complete is None else complete
     if not complete:

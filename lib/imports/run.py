@@ -15,17 +15,9 @@ from typing import Any
 
 from lib import clock
 from lib.errors import PortalError
-from lib.imports import apply, changes, documents, history, others, stage, xlsx_head
-from lib.imports.layout import find_header, header_names
+from lib.imports import apply, changes, documents, history, others, stage
 from lib.imports.load import ENCODING_REASON, Loaded, drop_rejects, load
-from lib.imports.read import (
-    SNIFF_BYTES,
-    Sniffed,
-    count_lines,
-    materialise,
-    sniff,
-    sniff_head,
-)
+from lib.imports.read import Sniffed, materialise, sniff
 from lib.imports.result import (
     KINDS,
     BadFile,
@@ -35,6 +27,7 @@ from lib.imports.result import (
     Problem,
     Skipped,
 )
+from lib.imports.transcode import MIXED, count_lines, has_cr
 from lib.money import KNOWN_CURRENCIES
 from lib.store import raw_connection, with_retry
 
@@ -53,6 +46,7 @@ class _Job:
     loaded: Loaded | None = None
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=2))
     sha256_future: Future[str] | None = None
+    path: Path = Path()  # the file as received (sniffing may make a copy beside it)
 
     @property
     def sha256(self) -> str:
@@ -87,7 +81,7 @@ def _stage(conn: Any, job: _Job, source: Path | bytes, work: Path,
     """Read and parse the file and check its rows; False when it cannot go further."""
     preview, options = job.preview, job.options
     try:
-        path = materialise(source, job.file_name, work, options.max_bytes)
+        path = job.path = materialise(source, job.file_name, work, options.max_bytes)
         # The checksum is only needed when the import is recorded: compute it meanwhile.
         job.sha256_future = job.pool.submit(_sha256, source)
         sniffed = sniff(path, job.file_name, work, options.sheet,
@@ -120,15 +114,27 @@ def _stage(conn: Any, job: _Job, source: Path | bytes, work: Path,
 
 def _load(conn: Any, job: _Job, sniffed: Sniffed, select: str, work: Path,
           source: Path | bytes) -> Loaded:
-    """Load the file; a file that starts as ASCII but has Windows-1252 bytes further on is
-    read again as Windows-1252 (only the start was checked before loading)."""
+    """Load the file. Only the start of a UTF-8 file was checked before: one that mixes row
+    ends further on is loaded again from a copy with LF row ends, and one with bytes that
+    are not UTF-8 from a copy that reads them as Windows-1252."""
     counting = job.pool.submit(count_lines, sniffed.path) if sniffed.lines < 0 else None
-    loaded = load(conn, sniffed, select, counting.result if counting else None)
+    try:
+        loaded = load(conn, sniffed, select, counting.result if counting else None)
+    except BadFile:
+        if not (sniffed.lines < 0 and has_cr(sniffed.path)):
+            raise
+        loaded = _load_again(conn, job, select, work, source, copy=True)
     wrong = any(n.error and n.reason == ENCODING_REASON for n in loaded.notes)
-    if not (wrong and sniffed.encoding == "UTF-8" and all(h.isascii() for h in sniffed.headers)):
+    if not (wrong and sniffed.encoding == "UTF-8"):
         return loaded
-    again = sniff(sniffed.path, job.file_name, work, job.options.sheet,
-                  source if isinstance(source, bytes) else None, encoding="cp1252")
+    return _load_again(conn, job, select, work, source, encoding=MIXED)
+
+
+def _load_again(conn: Any, job: _Job, select: str, work: Path, source: Path | bytes,
+                **how: Any) -> Loaded:
+    """Sniff and load a copy of the file (the sniff finds the same header from its start)."""
+    again = sniff(job.path, job.file_name, work, job.options.sheet,
+                  source if isinstance(source, bytes) else None, **how)
     job.preview.encoding = again.encoding
     return load(conn, again, select)
 
@@ -181,6 +187,17 @@ def _compare(conn: Any, job: _Job) -> None:
     applied_rows = int(conn.execute("SELECT coalesce(sum(n_rows), 0) FROM imp_ok").fetchone()[0])
     refused_errors = sum(1 for n in loaded.notes if n.error)
     preview.rejected_rows = data_rows - applied_rows + refused_errors
+    if data_rows == 0 and preview.error_count == 0:
+        _fail(preview, _no_data_rows(loaded, preview))
+
+
+def _no_data_rows(loaded: Loaded, preview: Preview) -> str:
+    """Why a readable file gives nothing to import (never a silent success)."""
+    reasons = sorted({s.reason for s in preview.skipped})
+    shown = "; ".join(reasons[:4]) + ("; ..." if len(reasons) > 4 else "")
+    return (f"The file has no data rows: the {loaded.rows + len(loaded.notes)} row(s) after "
+            f"the header (row {loaded.header_row}) are all skipped ({shown}). See the skipped "
+            "rows, and check that the right kind of file and mapping were chosen.")
 
 
 def _anything_to_apply(conn: Any, job: _Job) -> bool:
@@ -239,61 +256,3 @@ def _clean(conn: Any) -> None:
     for (name,) in tables:
         conn.execute(f'DROP TABLE IF EXISTS temp."{name}"')
     drop_rejects(conn)
-
-
-def read_headers(source: Path | bytes, file_name: str, *, sheet: str | int = 0,
-                 max_bytes: int | None = None) -> list[str]:
-    """The file's column names (for mapping suggestions); BadFile when it cannot be read.
-
-    Only the start of the file is read: a CSV's first 256 KB, a workbook's first rows.
-    """
-    limit = max_bytes or ImportOptions().max_bytes
-    head = source[:4] if isinstance(source, bytes) else _head(source, 4)
-    if not head.startswith(b"PK\x03\x04"):
-        return read_preview(source, file_name, rows=0, sheet=sheet, max_bytes=limit)[0]
-    with tempfile.TemporaryDirectory(prefix="portal-import-") as work:
-        path = materialise(source, file_name, Path(work), limit)
-        rows = xlsx_head.head_rows(path, sheet)
-    header_at = find_header(rows)
-    return list(header_names(rows[header_at], len(rows[header_at])))
-
-
-def _head(path: Path, size: int) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(size)
-    except OSError:
-        raise BadFile(f"The file {path.name} cannot be opened.") from None
-
-
-def read_preview(source: Path | bytes, file_name: str, *, rows: int = 20,
-                 sheet: str | int = 0, max_bytes: int | None = None) -> tuple[
-                     list[str], list[list[str]]]:
-    """The column names and the first data rows as text, before any mapping.
-
-    A CSV is judged from its first 256 KB (the whole file is checked when it is imported);
-    a workbook has to be opened whole. BadFile when the file cannot be read.
-    """
-    limit = max_bytes or ImportOptions().max_bytes
-    with tempfile.TemporaryDirectory(prefix="portal-import-") as work:
-        sniffed = _sniff_start(source, file_name, Path(work), limit, sheet)
-    width = len(sniffed.headers)
-    sample = [[(list(r) + [""] * width)[i] or "" for i in range(width)]
-              for r in sniffed.sample[:rows]]
-    return list(sniffed.headers), sample
-
-
-def _sniff_start(source: Path | bytes, file_name: str, work: Path, limit: int,
-                 sheet: str | int) -> Sniffed:
-    if isinstance(source, bytes):
-        head, size = source[:SNIFF_BYTES], len(source)
-    else:
-        size = source.stat().st_size if source.exists() else 0
-        with source.open("rb") as handle:
-            head = handle.read(SNIFF_BYTES)
-    is_book = head.startswith(b"PK\x03\x04") or Path(file_name).suffix.lower() in (
-        ".xlsx", ".xlsm", ".xls")
-    if is_book or size == 0 or size > limit:
-        path = materialise(source, file_name, work, limit)
-        return sniff(path, file_name, work, sheet)
-    return sniff_head(head, file_name, complete=size <= SNIFF_BYTES)

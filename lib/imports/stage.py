@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -141,7 +142,7 @@ def add_row_errors(conn: Any, source: str, checks: list[Check], where: str = "tr
 def problems(conn: Any, loaded: Loaded) -> tuple[list[Problem], int]:
     """The problems with file row numbers (file order), and how many there are in all."""
     found: list[Problem] = [
-        Problem(n.row, "", n.text, n.reason) for n in loaded.notes if n.error
+        Problem(n.row, n.column, n.text, n.reason) for n in loaded.notes if n.error
     ]
     count = int(conn.execute("SELECT count(*) FROM imp_err").fetchone()[0]) + len(found)
     rows = conn.execute(
@@ -161,18 +162,16 @@ def bad_date(order: str) -> str:
             f"{lit(EXAMPLES[order])} || ')'")
 
 
-NOT_A_NUMBER = "'not a number'"
-
-
 def value_columns(cols: Columns, fields: Mapping[str, str], options: ImportOptions,
                   extra_bad: tuple[tuple[str, str], ...] = ()) -> str:
     """SQL select items for the mapped fields: text, or parsed dates and amounts.
 
     Unparsable values go into one JSON column `bad` (NULL on a good row), not into a column
-    per field: on a million rows every mostly-empty column would cost memory.
+    per field: on a million rows every mostly-empty column would cost memory. So do amounts
+    the other decimal mark would read differently (as <field>_amb; see amounts.py).
     """
     parts: list[str] = []
-    bad: list[tuple[str, str]] = list(extra_bad)
+    bad = [(name, cond, cols.text(name)) for name, cond in extra_bad]
     for name, kind in fields.items():
         if not cols.has(name):
             continue
@@ -184,15 +183,26 @@ def value_columns(cols: Columns, fields: Mapping[str, str], options: ImportOptio
                   if kind == "date"
                   else amount_sql(cols.col(name), options.decimal_comma))
         parts.append(f"{parsed} AS {name}")
-        bad.append((name, f"CASE WHEN {name} IS NULL THEN {text} IS NOT NULL ELSE false END"))
-    if bad:
-        when = " OR ".join(f"({cond})" for _, cond in bad)
-        items = ", ".join(f"{lit(name)}, CASE WHEN {cond} THEN {cols.text(name)} END"
-                          for name, cond in bad)
-        parts.append(f"CASE WHEN {when} THEN CAST(json_object({items}) AS VARCHAR) END AS bad")
-    else:
-        parts.append("NULL::VARCHAR AS bad")
-    return ", ".join(parts)
+        bad.append((name, f"CASE WHEN {name} IS NULL THEN {text} IS NOT NULL ELSE false END",
+                    text))
+        if kind == "amount":
+            bad.append((f"{name}_amb", _two_ways(cols.col(name), name, options), text))
+    items = ", ".join(f"{lit(key)}, CASE WHEN {cond} THEN {text} END" for key, cond, text in bad)
+    when = " OR ".join(f"({cond})" for _, cond, _ in bad)
+    return ", ".join([*parts, f"CASE WHEN {when} THEN CAST(json_object({items}) AS VARCHAR) "
+                      "END AS bad" if bad else "NULL::VARCHAR AS bad"])
+
+
+def _two_ways(col: str, name: str, options: ImportOptions) -> str:
+    """SQL: the parsed amount would differ with the other decimal mark (1.234 or 1,234).
+
+    The LIKE test (a mark followed by three characters) is cheap and rules out nearly every
+    value, so the second parse runs on few rows.
+    """
+    mark = "," if options.decimal_comma else "."
+    other = amount_sql(col, not options.decimal_comma)
+    return (f"CASE WHEN {name} IS NOT NULL AND {col} LIKE {lit('%' + mark + '___%')} "
+            f"THEN coalesce({other} <> {name}, false) ELSE false END")
 
 
 def create_rows_view(conn: Any, cols: Columns, fields: Mapping[str, str],
@@ -203,6 +213,8 @@ def create_rows_view(conn: Any, cols: Columns, fields: Mapping[str, str],
              if not cols.has(name)]
     extra += [f"json_extract_string(bad, '$.{name}') AS {name}_bad"
               for name, kind in fields.items() if kind in ("date", "amount")]
+    extra += [f"json_extract_string(bad, '$.{name}_amb') AS {name}_amb"
+              for name, kind in fields.items() if kind == "amount"]
     extra += [f"json_extract_string(bad, '$.{name}') AS {name}_bad" for name in extra_bad]
     conn.execute("CREATE OR REPLACE TEMP VIEW imp_rows AS SELECT rowid AS rec, * "  # nosec B608
                  f"{''.join(', ' + e for e in extra)} FROM imp_raw")
@@ -237,6 +249,18 @@ def duplicates(conn: Any, source: str, keys: str, label: str, header: str) -> No
         f"FROM {source} d JOIN (SELECT {keys}, min(rec) AS first FROM {source} GROUP BY {keys} "
         f"HAVING count(*) > 1) f USING ({keys}) WHERE d.rec <> f.first"
     )
+
+
+REPEATED_HEADER = "the header row again (a report repeats it on each page)"
+
+
+def repeated_header(cols: Columns) -> str:
+    """SQL: the row repeats the header's names in (up to three of) the mapped columns."""
+    named = [(name, header) for name, header in cols.mapping().items()
+             if not re.fullmatch(r"Column [0-9]+|.* \([0-9]+\)", header)][:3]
+    if not named:
+        return "false"
+    return " AND ".join(f"{cols.text(name)} = {lit(header)}" for name, header in named)
 
 
 def blank_or_note(cols: Columns) -> str:

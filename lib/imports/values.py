@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 SCALE = Decimal("0.0001")  # the store keeps money with 4 decimals
 MAX_AMOUNT = Decimal(10) ** 14  # DECIMAL(18,4): at most 14 digits before the point
-EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's leap-year bug included)
+EXCEL_EPOCH = date(1899, 12, 30)  # from serial 61 (1900-03-01) on: Excel counts 29/02/1900
+PHANTOM_SERIAL = 60  # Excel's 29 February 1900, a day that never was
 MIN_YEAR, MAX_YEAR = 1900, 2199
 
 WHITESPACE = " \t\r\n\v\f\u00a0\u202f"
@@ -40,7 +41,10 @@ DATE_NUM = r"([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4}|[0-9]{2})" + TIME
 DATE_MON = r"([0-9]{1,2})[- ]([A-Za-z]{3,9})\.?[- ]([0-9]{4}|[0-9]{2})" + TIME
 DATE_MON_US = r"([A-Za-z]{3,9})\.? ([0-9]{1,2}),? ([0-9]{4})" + TIME
 DATE_COMPACT = r"([0-9]{4})([0-9]{2})([0-9]{2})"
-DATE_SERIAL = r"([0-9]{5})(?:\.[0-9]+)?"
+# An Excel serial (days, a fraction is the time of day): 1 is 1900-01-01. Excel goes up to
+# 2958465 (9999-12-31), but after 99999 (2173-10-13) a plain number is far more likely a
+# compact date such as 100126 (10/01/26): reading it as the year 2174 would be silently wrong.
+DATE_SERIAL = r"([1-9][0-9]{0,4})(?:\.[0-9]+)?"
 MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
@@ -137,8 +141,10 @@ def _from_num(parts: tuple[str, ...], order: str) -> date | None:
 
 
 def _from_serial(parts: tuple[str, ...], order: str) -> date | None:
-    day = EXCEL_EPOCH + timedelta(days=int(parts[0]))
-    return day if MIN_YEAR <= day.year <= MAX_YEAR else None
+    serial = int(parts[0])
+    if serial == PHANTOM_SERIAL:
+        return None
+    return EXCEL_EPOCH + timedelta(days=serial + (1 if serial < PHANTOM_SERIAL else 0))
 
 
 _DATE_RULES = (
@@ -224,8 +230,9 @@ def date_sql(col: str, order: str = "DMY", samples: Sequence[str] = ()) -> str:
     branches = [_date_branch(text, *rule) for rule in rules]
     serial = (
         f"WHEN regexp_full_match({text}, {lit(DATE_SERIAL)}) THEN "
-        f"list_transform([DATE '1899-12-30' + regexp_extract({text}, '^([0-9]{{5}})', 1)::INT],"
-        f" lambda d: CASE WHEN year(d) BETWEEN {MIN_YEAR} AND {MAX_YEAR} THEN d END)[1]"
+        f"list_transform([regexp_extract({text}, '^([0-9]+)', 1)::INT], lambda n: CASE "
+        f"WHEN n < {PHANTOM_SERIAL} THEN DATE '1899-12-31' + n "
+        f"WHEN n > {PHANTOM_SERIAL} THEN DATE '1899-12-30' + n END)[1]"
     )
     general = f"(CASE WHEN {col} IS NULL THEN NULL {' '.join(branches)} {serial} END)"
     formats = quick_formats(order, samples)

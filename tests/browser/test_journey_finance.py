@@ -100,6 +100,10 @@ def _buyer_sees(page: Page, balance: str, numbers: list[str]) -> None:
     _go(page, "Invoices and credit notes")
     listing = re.compile(rf"^{len(numbers)} documents, newest first")
     expect(page.get_by_text(listing)).to_be_visible()
+    # The caption comes before the table: wait for the list's own table (Home's may linger).
+    table = page.locator('[data-testid="stDataFrame"]').first
+    expect(table.locator('[data-testid^="glide-cell-"]', has_text=numbers[-1]).first
+           ).to_be_attached()  # fmt: skip
     listed = [c for c in grid_texts(page) if c.startswith("INV-")]
     assert sorted(listed) == sorted(numbers), listed
 

@@ -1,0 +1,184 @@
+"""Streamlit login: the form, the login cookie, the session check on every run, the logout.
+
+A session stays valid while the person's contact row says so (not disabled, a password set, no
+logout, password change or disablement since it started): that row is read again whenever the
+store's version moves, which every such write does, in any process (lib/versions.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Optional
+
+import jwt
+import streamlit as st
+from sqlmodel import Session
+
+from lib import auth, clock, logins, people, portal_settings, ui
+from lib.access import Principal
+
+if TYPE_CHECKING:
+    import streamlit_authenticator as stauth
+
+_STARTED = "portal_session_started"
+
+
+class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a plain dict
+    """The login library's `usernames` map, answered from the store when a name is typed."""
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__()
+        self.now = now
+        self.typed: list[str] = []
+
+    def __contains__(self, username: object) -> bool:
+        # Every name "exists": unknown ones get the decoy hash, so they cost one bcrypt too.
+        return isinstance(username, str)
+
+    def __missing__(self, username: str) -> dict[str, Any]:
+        self.typed.append(username)
+        with ui.unit_of_work() as session:
+            entry = logins.credential_entry(session, username, self.now)
+        self[username] = entry
+        return entry
+
+
+def _authenticator(now: datetime) -> tuple[stauth.Authenticate, _StoreDirectory]:
+    # Imported here, inside a script run: serving portal_app.py as an st.App imports this
+    # module before Streamlit's runtime exists, and a component declared then (the library's
+    # cookie component) is never registered, so no login cookie could ever be set.
+    import streamlit_authenticator as stauth
+
+    settings = ui.app_settings()
+    # Expiry 0: the library does not write its own cookie; we mint ours with an issue time.
+    authenticator = stauth.Authenticate(
+        {"usernames": {}}, settings.cookie_name, settings.cookie_key, 0,
+        auto_hash=False, login_sleep_time=0,
+    )
+    directory = _StoreDirectory(now)
+    model = authenticator.authentication_controller.authentication_model
+    model.credentials["usernames"] = directory
+    return authenticator, directory
+
+
+def _cookie_started_at(now: datetime) -> Optional[datetime]:
+    """When the browser's login cookie was issued, if it is ours, valid and not revoked."""
+    settings = ui.app_settings()
+    raw = st.context.cookies.get(settings.cookie_name)
+    claims = auth.cookie_claims(raw, settings.cookie_key, now)
+    if claims is None:
+        return None
+    issued = claims.get("iat")
+    started = (
+        datetime.fromtimestamp(float(issued), tz=timezone.utc)
+        if isinstance(issued, (int, float))
+        else auth.cookie_issued_at(claims, settings.cookie_expiry_days)
+    )
+    with ui.unit_of_work() as session:
+        ok = logins.session_valid(session, claims["username"], started)
+    return started if ok else None
+
+
+def _session_length() -> timedelta:
+    """How long a login lasts: the administrator's setting (read again when it changes)."""
+    return timedelta(hours=ui.session_memo("session_hours", None, portal_settings.session_hours))
+
+
+def _mint_cookie(authenticator: stauth.Authenticate, username: str, now: datetime) -> None:
+    settings = ui.app_settings()
+    expires = now + _session_length()
+    token = jwt.encode(
+        {"username": username, "exp_date": expires.timestamp(), "iat": now.timestamp()},
+        settings.cookie_key, algorithm="HS256",
+    )
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    manager.set(settings.cookie_name, token, key="portal_set_cookie",
+                expires_at=expires.replace(tzinfo=None), same_site="strict")
+
+
+def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
+    """Run the login (form or cookie) and return the current principal, or None."""
+    now = clock.now()
+    authenticator, directory = _authenticator(now)
+    if not st.session_state.get("authentication_status"):
+        cookie_started = _cookie_started_at(now)
+        # The library may use the cookie only when we found it valid and not revoked.
+        st.session_state["logout"] = cookie_started is None
+        slot = st.empty()
+        with slot.container():
+            authenticator.login(location="main", key="portal_login")
+        _after_login_attempt(authenticator, directory, slot, now, cookie_started)
+    principal = _current_principal(now)
+    if principal is None and st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+        st.info("Your session has ended. Please log in again.")
+        st.session_state.pop(_STARTED, None)
+    return principal, authenticator
+
+
+def _after_login_attempt(
+    authenticator: stauth.Authenticate,
+    directory: _StoreDirectory,
+    slot: Any,
+    now: datetime,
+    cookie_started: Optional[datetime],
+) -> None:
+    status = st.session_state.get("authentication_status")
+    username = st.session_state.get("username") or ""
+    settings = ui.app_settings()
+    if status and cookie_started is not None and not directory.typed:
+        st.session_state[_STARTED] = cookie_started.timestamp()
+        with ui.unit_of_work() as session:
+            logins.record_success(session, username, now, via="cookie")
+        slot.empty()
+    elif status:
+        st.session_state[_STARTED] = now.timestamp()
+        with ui.unit_of_work() as session:
+            logins.record_success(session, username, now, via="password")
+        slot.empty()
+        _mint_cookie(authenticator, username, now)
+    elif directory.typed:
+        with ui.unit_of_work() as session:
+            logins.record_failure(session, directory.typed[-1], now, settings)
+    if status is False:
+        st.error(ui.LOGIN_FAILED)
+
+
+def _current_principal(now: datetime) -> Optional[Principal]:
+    if not st.session_state.get("authentication_status"):
+        return None
+    username = st.session_state.get("username") or ""
+    started = st.session_state.get(_STARTED)
+    if not isinstance(started, (int, float)):
+        return None
+    started_at = datetime.fromtimestamp(float(started), tz=timezone.utc)
+    if now - started_at > _session_length():
+        return None
+    return _member(username, started_at)
+
+
+def _member(username: str, started_at: datetime) -> Optional[Principal]:
+    """The person this session acts for, or None once the session was ended.
+
+    Read again whenever the store's version moves: a logout, password change, disablement or
+    grant change, by any session or process, moves it.
+    """
+
+    def read(session: Session) -> Optional[Principal]:
+        if not logins.session_valid(session, username, started_at):
+            return None
+        return people.principal_for(session, username)
+
+    return ui.session_memo("member", (username, started_at), read)
+
+
+def logout_button(authenticator: stauth.Authenticate, principal: Principal) -> None:
+    """The sidebar's log-out button: ends every session and cookie of this person."""
+
+    def _on_logout(_: dict[str, Any]) -> None:
+        with ui.unit_of_work() as session:
+            logins.record_logout(session, principal.username, clock.now())
+        for key in (_STARTED, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
+            st.session_state.pop(key, None)
+
+    authenticator.logout("Log out", location="sidebar", key="portal_logout", callback=_on_logout)
