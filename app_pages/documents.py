@@ -13,6 +13,7 @@ from lib import activity, clock, display, downloads, ledger, queries, render, ui
 
 KINDS = {"Invoice": ledger.INVOICE, "Credit note": ledger.CREDIT_NOTE}
 MONEY = ("Total", "Paid", "Outstanding")
+PICK_LIMIT = 500  # documents offered in the "Open a document" box (each is sent to the browser)
 
 who = ui.require("buyer_pages")
 code = ui.require_account(who)
@@ -50,7 +51,8 @@ filters = queries.DocumentFilter(
 )  # fmt: skip
 frame, totals, formats, pdf_ids = ui_views.document_listing(scope, version, as_of, filters)
 
-st.caption(f"{len(frame):,} documents, newest first. Choose rows to see a document or zip PDFs.")
+listed = (f"{len(frame):,} documents, newest first." if len(frame) != 1 else "1 document.")
+st.caption(f"{listed} Tick rows to see a document or to zip their PDFs.")
 # A new filter gives the table a new key, so an old selection never points at other rows.
 table_key = "documents_" + hashlib.sha256(repr((scope, filters)).encode()).hexdigest()[:12]
 event = st.dataframe(
@@ -82,13 +84,22 @@ right.download_button(
 if too_many:
     right.caption(downloads.TOO_MANY_PDFS)
 
-if not ids:
-    st.stop()
 if len(ids) > 1:
     numbers = {i: str(frame["Number"].iloc[r]) for i, r in zip(ids, rows, strict=True)}
     shown = st.selectbox("Show document", ids, format_func=numbers.__getitem__)
-else:
+elif ids:
     shown = ids[0]
+elif 0 < len(frame) <= PICK_LIMIT:  # by its number too: no need to find the row's checkbox
+    numbers = dict(zip(frame["id"].astype(int), frame["Number"].astype(str), strict=True))
+    shown = st.selectbox("Open a document", list(numbers), index=None, key=f"open_{table_key}",
+                         format_func=numbers.__getitem__, placeholder="Choose its number")
+    if shown is None:
+        st.stop()
+else:
+    if len(frame):
+        st.caption(f"To open a document by its number, narrow the list to {PICK_LIMIT} or fewer "
+                   "(e.g. search for the number), or tick its row.")
+    st.stop()
 with ui.unit_of_work() as session:
     row = queries.scoped_document(session, scope, shown)
     lines = queries.document_lines(session, scope, shown)

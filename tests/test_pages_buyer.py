@@ -169,6 +169,21 @@ def test_filters_narrow_the_list_and_its_totals(portal: str) -> None:
     assert not at.exception
 
 
+def test_a_document_opens_by_its_number_without_ticking_a_row(portal: str) -> None:
+    at = log_in(new_app(), "bea", PASSWORD)
+    at.switch_page("app_pages/documents.py").run()
+    opener = next(s for s in at.selectbox if s.label == "Open a document")
+    assert opener.value is None and not at.subheader  # nothing opens by itself
+    assert "INV-A1-006" in opener.options and "INV-B2-001" not in opener.options
+    opener.set_value(next(i for i in opener.options if i == "INV-A1-006")).run()
+    assert [h.value for h in at.subheader] == ["Invoice INV\\-A1\\-006"]
+    assert _activity(portal) == [("bea", activity.VIEW_DOCUMENT, "INV-A1-006")]
+    assert "1 document." not in texts(at) and "documents, newest first" in texts(at)
+    next(t for t in at.text_input if t.label.startswith("Search")).input("po-4711").run()
+    assert "1 document." in texts(at)  # a new filter: the choice starts again
+    assert not at.subheader and not at.exception
+
+
 def _activity(url: str) -> list[tuple[str, str, str]]:
     with store.session_scope(url) as s:
         rows = s.exec(select(models.ActivityEvent).order_by(models.ActivityEvent.id)).all()

@@ -245,6 +245,24 @@ def test_forged_document_choice_reads_like_no_such_document(
     assert answers[str(foreign.id)] == answers[str(NO_SUCH_ID)] == answers[str(sibling.id)]
 
 
+def test_forged_open_by_number_reads_like_no_such_document(
+    book: ts.Ledger, north: Principal, app: Callable[..., Any], tally: Tally
+) -> None:
+    """'Open a document' offers the listed documents; the client sends another's id."""
+    at = app(north.username)
+    at.switch_page("app_pages/documents.py").run()
+    chooser = _widget(at, "selectbox", "Open a document")
+    foreign, sibling = _foreign_doc(book), _foreign_doc(book, "A1", "South")
+    answers = {}
+    for value in [foreign.number, sibling.number, str(foreign.id), str(sibling.id),
+                  "NO-SUCH-NUMBER", str(NO_SUCH_ID), "-1", ""]:  # fmt: skip
+        with tp.forged_widget(chooser, string_value=value):
+            at.run()
+            answers[value] = _check(at, book, north, tally, f"open document={value!r}")
+    assert answers[foreign.number] == answers["NO-SUCH-NUMBER"] == answers[sibling.number]
+    assert answers[str(foreign.id)] == answers[str(NO_SUCH_ID)] == answers[str(sibling.id)]
+
+
 def test_forged_filters_stay_inside_the_scope(
     book: ts.Ledger, two_branches: Principal, app: Callable[..., Any], tally: Tally
 ) -> None:

@@ -126,6 +126,11 @@ def nav(page: Any, title: str) -> None:
 # ---- helpers for journeys: what a person reads, picks, ticks and downloads -------------------
 
 
+def listed_caption(count: int) -> str:
+    """How the invoice list starts its caption for this many documents."""
+    return "1 document." if count == 1 else f"{count:,} documents, newest first."
+
+
 def grid_texts(page: Any, index: int = 0) -> list[str]:
     """The text of the visible cells of the index-th data table (-1: the last), from its
     accessible grid (the table itself is drawn on a canvas)."""
