@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from sqlmodel import Session
 from lib import store
 from lib.imports import ImportOptions, run_import
 from tests import factories
+from tests.trust_figures import record
 
 DOCS = {"number": "Number", "doc_type": "Type", "account_code": "Customer", "issue_date": "Date",
         "due_date": "Due", "currency": "Currency", "total": "Total", "paid": "Paid"}
@@ -193,8 +195,10 @@ def test_the_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("bad", CORPUS, ids=[b.id for b in CORPUS])
 def test_bad_file_is_explained_and_changes_nothing(shared_url: str, checksum: dict[str, str],
                                                    bad: Bad, tmp_path: Path) -> None:
+    start = time.perf_counter()
     outcome = run_import(shared_url, bad.data, bad.name, kind=bad.kind, mapping=bad.mapping,
                          options=bad.options, actor="fiona")
+    seconds = time.perf_counter() - start
     assert not outcome.applied
     problems = outcome.preview.errors
     assert problems, "a bad file must report a problem"
@@ -206,3 +210,4 @@ def test_bad_file_is_explained_and_changes_nothing(shared_url: str, checksum: di
     if bad.value:
         assert first.value == bad.value, first
     assert store.content_checksum(shared_url) == checksum
+    record("badfiles", files=1, refused=1, stores_unchanged=1, max_seconds=round(seconds, 3))
