@@ -128,7 +128,7 @@ def open_items(scope: Scope, *, currency: str, end: date) -> sa.Select[Any]:
     paid_at = DOC.c.paid - sa.func.coalesce(later.c.amount, money(0))
     return (
         sa.select(DOC.c.issue_date, DOC.c.kind, DOC.c.number, _document_text(), DOC.c.due_date,
-                  DOC.c.total, DOC.c.paid)  # fmt: skip
+                  DOC.c.total, paid_at)  # fmt: skip
         .select_from(DOC.outerjoin(later, later.c.document_id == DOC.c.id))
         .where(_live(scope, currency), DOC.c.issue_date <= end, DOC.c.total != paid_at)
         # The order of ledger_queries.ledger_docs, so that exact ties come out as in Python.
