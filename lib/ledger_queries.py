@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,7 @@ from lib.display import money_text
 from lib.errors import PortalError
 from lib.ledger import Aging, Balance, Bucket, LedgerAllocation, LedgerDoc, LedgerPayment
 from lib.ledger_sql import ALLOC, PAY, bucket_condition, money, positions
-from lib.queries import DOC, Scope, in_scope, is_void_expr, read_rows, scope_for
+from lib.queries import DOC, Scope, in_scope, read_rows, scope_for
 
 ZERO = Decimal("0")
 PAYMENT_COLUMNS = ["Reference", "Date", "Currency", "Amount", "Allocated", "Not allocated",
@@ -120,41 +120,6 @@ def ledger_docs(
     return _as_ledger_docs(session, scope, stmt)
 
 
-def statement_docs(
-    session: Session, scope: Scope, *, currency: str, start: date | None, end: date,
-    has_payments: bool,
-) -> list[LedgerDoc]:  # fmt: skip
-    """The documents that can change a statement ending at `end` (from `start` for activity).
-
-    A document settled before the period, with no dated payment on or after its start,
-    adds nothing to the opening balance, the lines or the closing balance: it is left in the
-    store, which keeps a five-year account's statement fast. Documents whose paid amount no
-    dated payment explains stay, as they decide the statement's note on payment dates.
-    A test holds the result equal to the statement built from every document.
-    """
-    since = start if start is not None else end + timedelta(days=1)
-    moves = (
-        sa.select(ALLOC.c.document_id, sa.func.sum(ALLOC.c.amount).label("allocated"),
-                  sa.func.max(sa.case((PAY.c.payment_date >= since, 1), else_=0)).label("moved"))
-        .join(PAY, PAY.c.id == ALLOC.c.payment_id)
-        .where(PAY.c.account_id == scope.account_id)
-        .group_by(ALLOC.c.document_id)
-        .subquery()
-    )  # fmt: skip
-    changes = sa.or_(DOC.c.paid != DOC.c.total, sa.func.coalesce(moves.c.moved, 0) == 1)
-    if start is not None:
-        changes = sa.or_(changes, DOC.c.issue_date >= start)
-    keep = sa.and_(DOC.c.issue_date <= end, changes)
-    if has_payments:
-        keep = sa.or_(keep, DOC.c.paid != sa.func.coalesce(moves.c.allocated, money(0)))
-    stmt = (
-        _ledger_select()
-        .select_from(DOC.outerjoin(moves, moves.c.document_id == DOC.c.id))
-        .where(in_scope(scope), DOC.c.currency == currency, sa.not_(is_void_expr()), keep)
-    )
-    return _as_ledger_docs(session, scope, stmt)
-
-
 def ledger_payments(session: Session, scope: Scope) -> list[LedgerPayment]:
     """The scope's payments, with their allocations to the scope's documents only.
 
@@ -227,7 +192,8 @@ def build_statement(
     if kind == statements.OPEN_ITEM:
         items = _open_item_parts(session, scope, currency, end, buckets)
         built = statements.open_item_from_parts(items, account, currency, end,
-                                                wholesaler=wholesaler, statement_date=statement_date)
+                                                wholesaler=wholesaler,
+                                                statement_date=statement_date)  # fmt: skip
     elif kind == statements.ACTIVITY:
         statements.check_period(start, end)
         parts = _activity_parts(session, scope, currency, start, end, buckets)

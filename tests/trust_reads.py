@@ -147,14 +147,6 @@ def check_ledger_docs(p: Probe) -> None:
         assert {d.number for d in docs} == {d.number for d in p.expected if d.currency == currency}
 
 
-def check_statement_docs(p: Probe) -> None:
-    for currency, start in itertools.product(ts.CURRENCIES, (None, ts.START)):
-        docs = ledger_queries.statement_docs(p.session, p.scope, currency=currency, start=start,
-                                             end=ts.AS_OF, has_payments=True)  # fmt: skip
-        assert {d.number for d in docs} <= p.numbers
-        p.no_leak(repr(docs))
-
-
 def check_ledger_payments(p: Probe) -> None:
     pays = ledger_queries.ledger_payments(p.session, p.scope)
     assert {x.reference for x in pays} == ts.visible_payments(p.book, p.who, p.code)
@@ -230,7 +222,6 @@ CHECKS: dict[str, Callable[[Probe], None]] = {
     "ledger_queries.balances": check_balances,
     "ledger_queries.aging": check_aging,
     "ledger_queries.ledger_docs": check_ledger_docs,
-    "ledger_queries.statement_docs": check_statement_docs,
     "ledger_queries.ledger_payments": check_ledger_payments,
     "ledger_queries.payments_frame": check_payments_frame,
     "ledger_queries.allocations_frame": check_allocations_frame,
