@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import streamlit_authenticator as stauth
 
 _STARTED = "portal_session_started"
+# The login cookie this session still has to write, and the cookie component's key: the
+# component writes the cookie once its frame has loaded, then reports True under its key.
+_COOKIE_PENDING, _COOKIE_SET = "portal_cookie_pending", "portal_set_cookie"
 
 
 class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a plain dict
@@ -84,16 +87,34 @@ def _session_length() -> timedelta:
     return timedelta(hours=ui.session_memo("session_hours", None, portal_settings.session_hours))
 
 
-def _mint_cookie(authenticator: stauth.Authenticate, username: str, now: datetime) -> None:
+def _mint_cookie(username: str, now: datetime) -> None:
+    """Issue this login's cookie; it is written by `_write_pending_cookie` from this run on."""
     settings = ui.app_settings()
     expires = now + _session_length()
     token = jwt.encode(
         {"username": username, "exp_date": expires.timestamp(), "iat": now.timestamp()},
         settings.cookie_key, algorithm="HS256",
     )
+    st.session_state.pop(_COOKIE_SET, None)
+    st.session_state[_COOKIE_PENDING] = (token, expires.replace(tzinfo=None))
+
+
+def _write_pending_cookie(authenticator: stauth.Authenticate) -> None:
+    """Draw the cookie component on every run until it reports the cookie written.
+
+    Drawn only in the login run, it was gone again if the next run came before its frame had
+    loaded (a busy machine or a slow line): the person then had to log in after a reload.
+    """
+    pending = st.session_state.get(_COOKIE_PENDING)
+    if pending is None:
+        return
+    if st.session_state.get(_COOKIE_SET) is True:
+        st.session_state.pop(_COOKIE_PENDING, None)
+        return
+    token, expires = pending
     manager = authenticator.cookie_controller.cookie_model.cookie_manager
-    manager.set(settings.cookie_name, token, key="portal_set_cookie",
-                expires_at=expires.replace(tzinfo=None), same_site="strict")
+    manager.set(ui.app_settings().cookie_name, token, key=_COOKIE_SET, expires_at=expires,
+                same_site="strict")  # fmt: skip
 
 
 def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
@@ -113,6 +134,9 @@ def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
         authenticator.logout(location="unrendered")
         st.info("Your session has ended. Please log in again.")
         st.session_state.pop(_STARTED, None)
+        st.session_state.pop(_COOKIE_PENDING, None)
+    if principal is not None:
+        _write_pending_cookie(authenticator)
     return principal, authenticator
 
 
@@ -136,7 +160,7 @@ def _after_login_attempt(
         with ui.unit_of_work() as session:
             logins.record_success(session, username, now, via="password")
         slot.empty()
-        _mint_cookie(authenticator, username, now)
+        _mint_cookie(username, now)
     elif directory.typed:
         with ui.unit_of_work() as session:
             logins.record_failure(session, directory.typed[-1], now, settings)
@@ -178,7 +202,7 @@ def logout_button(authenticator: stauth.Authenticate, principal: Principal) -> N
     def _on_logout(_: dict[str, Any]) -> None:
         with ui.unit_of_work() as session:
             logins.record_logout(session, principal.username, clock.now())
-        for key in (_STARTED, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
+        for key in (_STARTED, _COOKIE_PENDING, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
             st.session_state.pop(key, None)
 
     authenticator.logout("Log out", location="sidebar", key="portal_logout", callback=_on_logout)

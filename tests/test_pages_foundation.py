@@ -182,6 +182,20 @@ def test_admin_adds_a_buyer_and_the_link_sets_a_password(portal: str) -> None:
     assert "INV-B2-001" in texts(buyer) and "INV-A1-001" not in texts(buyer)
 
 
+def test_the_login_cookie_is_offered_on_every_run_until_the_browser_wrote_it(portal: str) -> None:
+    """A busy browser may load the cookie component after the next run: it must still be there."""
+    at = log_in(new_app(), "bea", PASSWORD)
+    token, _ = at.session_state["portal_cookie_pending"]
+    for _ in range(2):
+        at.run()
+        assert at.session_state["portal_cookie_pending"][0] == token  # still to be written
+        assert token in str([e.proto for e in at.get("component_instance")])
+    at.session_state["portal_set_cookie"] = True  # the component's report: cookie written
+    at.run()
+    assert "portal_cookie_pending" not in at.session_state
+    assert token not in str([e.proto for e in at.get("component_instance")])
+
+
 def test_logout_ends_the_session(portal: str) -> None:
     at = log_in(new_app(), "bea", PASSWORD)
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()
