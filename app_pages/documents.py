@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from lib import activity, clock, display, downloads, ledger, queries, render, ui, ui_views
+from lib.errors import NotFound
 
 KINDS = {"Invoice": ledger.INVOICE, "Credit note": ledger.CREDIT_NOTE}
 MONEY = ("Total", "Paid", "Outstanding")
@@ -54,7 +55,8 @@ frame, totals, formats, pdf_ids = ui_views.document_listing(scope, version, as_o
 listed = (f"{len(frame):,} documents, newest first." if len(frame) != 1 else "1 document.")
 st.caption(f"{listed} Tick rows to see a document or to zip their PDFs.")
 # A new filter gives the table a new key, so an old selection never points at other rows.
-table_key = "documents_" + hashlib.sha256(repr((scope, filters)).encode()).hexdigest()[:12]
+# New data (an import) moves the rows too: the version is part of the key.
+table_key = "documents_" + hashlib.sha256(repr((scope, filters, version)).encode()).hexdigest()[:12]
 event = st.dataframe(
     frame, key=table_key, on_select="rerun", selection_mode="multi-row", hide_index=True,
     column_order=[*queries.LIST_COLUMNS, "PDF"], column_config=_money_columns(formats[0]),
@@ -100,12 +102,16 @@ else:
         st.caption(f"To open a document by its number, narrow the list to {PICK_LIMIT} or fewer "
                    "(e.g. search for the number), or tick its row.")
     st.stop()
-with ui.unit_of_work() as session:
-    row = queries.scoped_document(session, scope, shown)
-    lines = queries.document_lines(session, scope, shown)
-    if st.session_state.get("documents_last_viewed") != (code, shown):
-        activity.record(session, who, code, activity.VIEW_DOCUMENT, row.number)
-        st.session_state["documents_last_viewed"] = (code, shown)
+try:
+    with ui.unit_of_work() as session:
+        row = queries.scoped_document(session, scope, shown)
+        lines = queries.document_lines(session, scope, shown)
+        if st.session_state.get("documents_last_viewed") != (code, shown):
+            activity.record(session, who, code, activity.VIEW_DOCUMENT, row.number)
+            st.session_state["documents_last_viewed"] = (code, shown)
+except NotFound as gone:  # gone since the list was read (a reverted import): as if never there
+    st.info(str(gone))
+    st.stop()
 doc = queries.to_ledger_doc(row, code)
 st.subheader(f"{queries.KIND_LABELS.get(doc.kind, doc.kind)} {display.escape_markdown(doc.number)}")
 st.text(display.explain_status(doc, as_of))

@@ -96,7 +96,10 @@ def _mint_cookie(username: str, now: datetime) -> None:
         settings.cookie_key, algorithm="HS256",
     )
     st.session_state.pop(_COOKIE_SET, None)
-    st.session_state[_COOKIE_PENDING] = (token, expires.replace(tzinfo=None))
+    # max_age as well as the date: a browser reads the date in its own time zone, not UTC.
+    # Both fixed here, so the component's arguments are the same on every run that draws it.
+    st.session_state[_COOKIE_PENDING] = (token, expires.replace(tzinfo=None),
+                                         _session_length().total_seconds())
 
 
 def _write_pending_cookie(authenticator: stauth.Authenticate) -> None:
@@ -111,10 +114,10 @@ def _write_pending_cookie(authenticator: stauth.Authenticate) -> None:
     if st.session_state.get(_COOKIE_SET) is True:
         st.session_state.pop(_COOKIE_PENDING, None)
         return
-    token, expires = pending
+    token, expires, max_age = pending
     manager = authenticator.cookie_controller.cookie_model.cookie_manager
     manager.set(ui.app_settings().cookie_name, token, key=_COOKIE_SET, expires_at=expires,
-                same_site="strict")  # fmt: skip
+                max_age=max_age, same_site="strict")  # fmt: skip
 
 
 def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:

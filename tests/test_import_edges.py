@@ -47,7 +47,7 @@ def test_a_file_mixing_line_ends_imports_every_row(url: str, ends: list[str]) ->
     assert numbered(preview) == [(3, "I1"), (4, "I2"), (5, "I3"), (6, "I4")]
 
 
-def test_line_ends_inside_quoted_values_are_kept(url: str) -> None:
+def test_line_breaks_inside_quoted_values_are_kept(url: str) -> None:
     text = ("Report\r\n" + HEAD + ",Note\n" + 'I1,C1,01/03/2026,5.00,"two\r\nlines"\n'
             + "I2,C1,01/03/2026,6.00,plain\r\n")
     outcome = run_import(url, text.encode(), "export.csv", kind="documents",
@@ -56,7 +56,21 @@ def test_line_ends_inside_quoted_values_are_kept(url: str) -> None:
     assert outcome.applied and outcome.counts["inserted"] == 2
     with raw_connection(url) as con:
         notes = con.execute("SELECT number, description FROM document ORDER BY number").fetchall()
-    assert notes == [("I1", "two\r\nlines"), ("I2", "plain")]
+    assert notes == [("I1", "two\nlines"), ("I2", "plain")]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+def test_a_stray_inch_mark_does_not_stop_a_rewritten_file(url: str, encoding: str) -> None:
+    """A quote inside a field is a character (12" pipe), not the start of a quoted value."""
+    text = ("Report\r\n" + HEAD + ",Note\r\n" + 'I1,C1,01/03/2026,5.00,Pipe 12" long\r\n'
+            + "I2,C1,01/03/2026,6.00,Müller\n" + "I3,C1,01/03/2026,7.00,plain\r\n")
+    outcome = run_import(url, text.encode(encoding), "export.csv", kind="documents",
+                         mapping={**MAP, "description": "Note"}, options=ImportOptions(),
+                         actor="fiona")
+    assert outcome.preview.errors == [] and outcome.applied
+    with raw_connection(url) as con:
+        notes = con.execute("SELECT number, description FROM document ORDER BY number").fetchall()
+    assert notes == [("I1", 'Pipe 12" long'), ("I2", "Müller"), ("I3", "plain")]
 
 
 def test_row_ends_that_change_late_in_a_large_file(url: str) -> None:

@@ -59,7 +59,9 @@ def _sniff_start(source: Path | bytes, file_name: str, work: Path, limit: int,
     if isinstance(source, bytes):
         head, size = source[:SNIFF_BYTES], len(source)
     else:
-        size = source.stat().st_size if source.exists() else 0
+        if not source.is_file():  # gone from the drop folder, or never there
+            return sniff(materialise(source, file_name, work, limit), file_name, work, sheet)
+        size = source.stat().st_size
         with source.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
     is_book = head.startswith(b"PK\x03\x04") or Path(file_name).suffix.lower() in (

@@ -57,17 +57,17 @@ class Scan:
 
 
 def mixed_row_ends(head: bytes, complete: bool) -> bool:
-    """True when the row ends outside quoted values are not all LF or all CR LF.
+    """True when the line ends in the head are not all LF or all CR LF.
 
-    Splitting on the quote character leaves the text outside quoted values at even positions
-    (a doubled quote inside a value splits it twice, which changes nothing).
+    Quotes are not followed: a quote opens a value only at the start of a field, and a stray
+    one (12" pipe) would hide every later line end. A quoted value spanning lines only makes
+    the file count as mixed, and rewriting it costs nothing worse than an LF for its CR LF.
     """
     if not complete and head.endswith(b"\r"):
         head = head[:-1]  # its LF may be in the part not read
-    outside = b'"'.join(head.split(b'"')[::2])
-    crlf = outside.count(b"\r\n")
-    lone_cr = outside.count(b"\r") - crlf
-    lone_lf = outside.count(b"\n") - crlf
+    crlf = head.count(b"\r\n")
+    lone_cr = head.count(b"\r") - crlf
+    lone_lf = head.count(b"\n") - crlf
     return bool(lone_cr or (crlf and lone_lf))
 
 
@@ -83,31 +83,26 @@ def chunks(path: Path, data: bytes | None) -> Iterator[bytes]:
 
 
 class RowEnds:
-    """Rewrites CR LF and CR outside quoted values as LF, a piece at a time."""
+    """Rewrites every CR LF and lone CR as LF, a piece at a time.
+
+    Inside quoted values too: following quotes here went wrong on a stray one (12" pipe), and
+    a line break inside a description stays a line break.
+    """
 
     def __init__(self) -> None:
-        self.quoted = False
         self.carry = b""  # a CR at the end of a piece: its LF may start the next one
 
     def feed(self, piece: bytes) -> bytes:
-        """The piece with its row ends rewritten (a trailing CR waits for the next piece)."""
+        """The piece with its line ends rewritten (a trailing CR waits for the next piece)."""
         piece, self.carry = self.carry + piece, b""
         if piece.endswith(b"\r"):
             piece, self.carry = piece[:-1], b"\r"
-        if b"\r" not in piece:
-            self.quoted ^= piece.count(b'"') % 2 == 1
-            return piece
-        parts = piece.split(b'"')
-        first = 1 if self.quoted else 0  # parts at first, first + 2 ... are outside quotes
-        for at in range(first, len(parts), 2):
-            parts[at] = parts[at].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        self.quoted ^= (len(parts) - 1) % 2 == 1
-        return b'"'.join(parts)
+        return piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
     def rewrite(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
         """Every piece rewritten, then what is still held back at the end of the file."""
         yield from map(self.feed, pieces)
-        yield self.carry if self.quoted else self.carry.replace(b"\r", b"\n")
+        yield self.carry.replace(b"\r", b"\n")
 
 
 def _decoded(pieces: Iterator[bytes], encoding: str, scan: Scan) -> Iterator[bytes]:
