@@ -151,6 +151,8 @@ def pick(page: Any, box: Any, option: str, exact: bool = True) -> None:
     """Choose an option of a select box or multiselect; open it again if a rerun closed it."""
     from playwright.sync_api import expect
 
+    # While a rerun redraws a widget whose options changed, the old one is still on the page.
+    expect(box).to_have_count(1)
     for attempt in range(3):
         box.click()
         choice = page.get_by_role("option", name=option, exact=exact)
