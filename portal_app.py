@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import access, ui, ui_login
+from lib import access, ui
+from lib.ui import login as ui_login
 
 st.set_page_config(page_title="Invoice portal", page_icon=":material/receipt_long:", layout="wide")
 

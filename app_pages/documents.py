@@ -9,8 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from lib import activity, clock, display, downloads, ledger, queries, render, ui, ui_views
+from lib import activity, clock, display, downloads, ledger, queries, render, ui
 from lib.errors import NotFound
+from lib.ui import views as ui_views
 
 KINDS = {"Invoice": ledger.INVOICE, "Credit note": ledger.CREDIT_NOTE}
 MONEY = ("Total", "Paid", "Outstanding")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import clock, display, queries, ui, ui_views
+from lib import clock, display, queries, ui
+from lib.ui import views as ui_views
 
 who = ui.require("buyer_pages")
 code = ui.require_account(who)

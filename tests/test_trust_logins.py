@@ -22,8 +22,9 @@ import pytest
 from sqlmodel import select
 from streamlit_authenticator.utilities import Hasher
 
-from lib import auth, clock, logins, models, people, store, ui, ui_login
+from lib import auth, clock, logins, models, people, store, ui
 from lib.settings import Settings
+from lib.ui import login as ui_login
 from tests import trust_pages as tp
 from tests.pagetools import ENTRY, texts
 from tests.trust_figures import record

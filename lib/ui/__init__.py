@@ -1,6 +1,6 @@
 """Streamlit helpers: settings, the store's version, the current user, guards and widgets.
 
-The login itself is in lib/ui_login.py.
+The login itself is in lib/ui/login.py, the buyer pages' shared reads in lib/ui/views.py.
 """
 
 from __future__ import annotations
