@@ -100,10 +100,25 @@ def log_in(page: Any, username: str, password: str) -> None:
         page.get_by_role("button", name="Login").click()
         try:
             expect(page.get_by_text("Logged in as")).to_be_visible(timeout=6000)
-            return
+            break
         except AssertionError:
             if attempt == 2:
                 raise
+    cookie_written(page)
+
+
+def cookie_written(page: Any) -> None:
+    """Wait until the login cookie is written and the rerun that reports it has finished.
+
+    The cookie component is drawn beside the library's own one until it reports the cookie
+    written; that report reruns the script with the page the browser showed when it was sent,
+    so a sidebar click made before then can be undone (the person lands on the first page).
+    """
+    from playwright.sync_api import expect
+
+    frames = page.locator('iframe[title$="CookieManager.cookie_manager"]')
+    expect(frames).to_have_count(1, timeout=60000)
+    settle(page)
 
 
 def nav(page: Any, title: str) -> None:
@@ -117,10 +132,28 @@ def nav(page: Any, title: str) -> None:
         link.click()
         try:
             expect(heading).to_be_visible(timeout=8000)
+            settle(page)
             return
         except AssertionError:
             if attempt == 2:
                 raise
+
+
+def settle(page: Any) -> None:
+    """Wait until the run has finished redrawing: Streamlit keeps the previous run's elements,
+    marked stale, beside the new ones until the script ends (a field is then on the page twice)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+
+
+def one(locator: Any) -> Any:
+    """The locator once it matches exactly one element (a stale copy of a redrawn widget can
+    linger for a moment during a rerun)."""
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_count(1)
+    return locator
 
 
 # ---- helpers for journeys: what a person reads, picks, ticks and downloads -------------------

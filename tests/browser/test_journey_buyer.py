@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     log_in,
     metric,
     nav,
+    one,
     pdf_text,
     pick,
 )
@@ -119,7 +120,7 @@ def _filter_and_open(page: Page, shoot: Shoot) -> None:
     shoot(page, "02-list-overdue")
     page.get_by_role("button", name="Remove overdue").click()
     _listed(page, 4)
-    search = page.get_by_label("Search number, reference or description")
+    search = one(page.get_by_label("Search number, reference or description"))
     search.fill("PO-7788")
     search.press("Enter")
     _listed(page, 1)

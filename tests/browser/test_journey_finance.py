@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     log_in,
     metric,
     nav,
+    one,
     pick,
     tick_row,
 )
@@ -135,7 +136,7 @@ def _fixed_file(page: Page, shoot: Shoot) -> None:
 def _correct(page: Page, shoot: Shoot) -> None:
     """Mark INV-5001 paid, with a note."""
     _go(page, "Corrections")
-    search = page.get_by_label("Document number or PO reference")
+    search = one(page.get_by_label("Document number or PO reference"))
     search.fill("INV-5001")
     search.press("Enter")
     expect(page.get_by_text("1 documents", exact=True)).to_be_visible()
@@ -143,7 +144,7 @@ def _correct(page: Page, shoot: Shoot) -> None:
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Correct 1 document(s)")).to_be_visible()
     page.locator('[data-testid="stRadio"]').get_by_text("paid", exact=True).click()
-    page.get_by_label("Note (required)").fill("Paid by bank transfer on 20 Nov, ref 4471")
+    one(page.get_by_label("Note (required)")).fill("Paid by bank transfer on 20 Nov, ref 4471")
     shoot(page, "05-correction-form")
     page.get_by_role("button", name="Correct 1 document(s)").click()
     expect(page.get_by_text("1 document(s) marked paid; 1 changed.")).to_be_visible()

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from lib import people, store
 from lib.settings import load_settings
 from tests import factories
-from tests.browser.conftest import log_in, nav
+from tests.browser.conftest import log_in, nav, one
 
 PASSWORD = "a long admin passphrase"
 BUYER_PASSWORD = "carla's own passphrase"
@@ -40,11 +40,11 @@ def test_first_start_invite_link_login_logout_cookie(
     page.goto(portal.url)
 
     expect(page.get_by_text("Create the first administrator").first).to_be_visible(timeout=20000)
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Display name").fill("Ada Admin")
-    page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
+    one(page.get_by_label("Username")).fill("ada")
+    one(page.get_by_label("Display name")).fill("Ada Admin")
+    one(page.get_by_label("Email")).fill("ada@example.com")
+    one(page.get_by_label("Password", exact=True)).fill(PASSWORD)
+    one(page.get_by_label("Password again")).fill(PASSWORD)
     shoot(page, "01-first-admin")
     page.get_by_role("button", name="Create administrator").click()
     expect(page.get_by_text("Administrator created")).to_be_visible()
@@ -53,12 +53,12 @@ def test_first_start_invite_link_login_logout_cookie(
     log_in(page, "ada", PASSWORD)
     _nav(page, "People and access")
     expect(page.get_by_role("heading", name="People and access")).to_be_visible()
-    page.get_by_label("New username").fill("carla")
-    page.get_by_label("Name", exact=True).fill("Carla Buyer")
-    page.get_by_label("Email").fill("carla@example.com")
-    page.get_by_label("Role").click()
+    one(page.get_by_label("New username")).fill("carla")
+    one(page.get_by_label("Name", exact=True)).fill("Carla Buyer")
+    one(page.get_by_label("Email")).fill("carla@example.com")
+    one(page.get_by_label("Role")).click()
     page.get_by_role("option", name="buyer").click()
-    page.get_by_label("Accounts (buyers)").click()
+    one(page.get_by_label("Accounts (buyers)")).click()
     page.get_by_role("option", name="A1").click()
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Add contact").click()
@@ -72,8 +72,8 @@ def test_first_start_invite_link_login_logout_cookie(
     buyer = buyer_context.new_page()
     buyer.goto(link)
     expect(buyer.get_by_text("carla", exact=False).first).to_be_visible(timeout=20000)
-    buyer.get_by_label("New password", exact=True).fill(BUYER_PASSWORD)
-    buyer.get_by_label("New password again").fill(BUYER_PASSWORD)
+    one(buyer.get_by_label("New password", exact=True)).fill(BUYER_PASSWORD)
+    one(buyer.get_by_label("New password again")).fill(BUYER_PASSWORD)
     buyer.get_by_role("button", name="Set password").click()
     expect(buyer.get_by_text("Your password is set")).to_be_visible()
     shoot(buyer, "03-password-set")
