@@ -45,11 +45,10 @@ def _import_file(url: str, path: Path) -> Any:
     from lib import inbox
     from lib.imports import ImportOptions, read_headers, run_import
 
-    data = path.read_bytes()
-    headers = read_headers(data, path.name)
+    headers = read_headers(path, path.name)
     choice = inbox.choose_mapping(url, headers, path.name, kind="documents")
     options = ImportOptions.from_dict(choice.options, mapping_name=choice.name)
-    outcome = run_import(url, data, path.name, kind=choice.kind, mapping=choice.fields,
+    outcome = run_import(url, path, path.name, kind=choice.kind, mapping=choice.fields,
                          options=options, actor="bench")  # fmt: skip
     return outcome, choice
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel, select
 from lib import models, versions
 from lib.errors import StoreBusy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 T = TypeVar("T")
 
 # Offline machine: never let DuckDB try to download an extension.
@@ -26,8 +26,14 @@ _DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensi
                   # Bounded memory: DuckDB spills to disk beyond this (a 1M-row import).
                   "memory_limit": os.environ.get("PORTAL_DUCKDB_MEMORY", "512MB")}
 
-# Forward migrations: version reached -> statements that reach it from the one before.
-MIGRATIONS: dict[int, list[str]] = {}
+# Forward migrations: version reached -> (dialect or None for all, statement) that reach it
+# from the one before.
+MIGRATIONS: dict[int, list[tuple[str | None, str]]] = {
+    # Indexes that duplicated DuckDB's own foreign-key indexes (models.foreign_key_index).
+    2: [("duckdb", f"DROP INDEX IF EXISTS ix_{name}") for name in (
+        "document_account_id", "document_line_document_id", "payment_account_id",
+        "allocation_payment_id", "allocation_document_id")],
+}
 
 
 def _is_lock_error(exc: BaseException) -> bool:
@@ -78,8 +84,9 @@ def migrate(engine: Engine) -> None:
         row = session.get(models.SchemaVersion, 1)
         current = row.version if row else 0
         for version in sorted(v for v in MIGRATIONS if current < v <= SCHEMA_VERSION):
-            for statement in MIGRATIONS[version]:
-                session.exec(sa.text(statement))  # type: ignore[call-overload]  # raw DDL
+            for dialect, statement in MIGRATIONS[version]:
+                if dialect in (None, engine.dialect.name):
+                    session.exec(sa.text(statement))  # type: ignore[call-overload]  # raw DDL
         if row is None:
             session.add(models.SchemaVersion(id=1, version=SCHEMA_VERSION))
         else:

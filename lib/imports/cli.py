@@ -51,8 +51,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         store.engine_for(settings.database_url)
     except StoreBusy:
         return _hand_over(args, settings)
-    data = path.read_bytes()
-    headers = read_headers(data, path.name)
+    headers = read_headers(path, path.name)
     choice = inbox.choose_mapping(settings.database_url, headers, path.name,
                                   name=args.mapping, kind=args.kind)
     _explain_choice(args, choice)
@@ -61,7 +60,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                           "it with --dry-run, then save a mapping on the Imports page and use "
                           "--mapping NAME.")
     options = ImportOptions.from_dict(choice.options, mapping_name=choice.name)
-    outcome = run_import(settings.database_url, data, path.name, kind=choice.kind,
+    outcome = run_import(settings.database_url, path, path.name, kind=choice.kind,
                          mapping=choice.fields, options=options, actor=ACTOR,
                          dry_run=args.dry_run)
     if args.json:

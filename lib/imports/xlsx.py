@@ -171,7 +171,21 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-_ARROW_TYPES = (({float, int}, "float64"), ({date}, "date32"), ({datetime}, "timestamp"))
+def _arrow_types() -> tuple[tuple[set[type], Any], ...]:
+    """Cell types that load as one typed Arrow column, with that column's type."""
+    import pyarrow as pa
+
+    return (({float, int}, pa.float64()), ({date}, pa.date32()),
+            ({datetime}, pa.timestamp("us")))
+
+
+def _text_column(column: tuple[Any, ...]) -> Any:
+    """A column of text cells; empty cells become nulls (in Arrow, not cell by cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(column, pa.string())
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
 def text_columns(rows: list[list[Any]], width: int) -> list[Any]:
@@ -187,20 +201,19 @@ def text_columns(rows: list[list[Any]], width: int) -> list[Any]:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
     out = []
     for column in columns:
-        types = list(map(type, column))
-        kinds = set(types)
-        empty = column.count("")
-        values = [None if v == "" else v for v in column] if empty else list(column)
-        if empty == types.count(str):
+        kinds = set(map(type, column))
+        if kinds <= {str}:
+            out.append(_text_column(column))
+            continue
+        values: Any = column
+        if str in kinds and all(v == "" for v in column if v.__class__ is str):
             kinds.discard(str)  # its only strings are empty cells
-        arrow = next((name for group, name in _ARROW_TYPES if kinds and kinds <= group), None)
-        if not kinds or kinds <= {str}:
-            out.append(pa.array(values, pa.string()))
-        elif arrow:
-            out.append(pa.array(values, pa.timestamp("us") if arrow == "timestamp"
-                                else getattr(pa, arrow)()))
+            values = [None if v.__class__ is str else v for v in column]
+        arrow = next((kind for group, kind in _arrow_types() if kinds <= group), None)
+        if arrow is not None:
+            out.append(pa.array(values, arrow))
         else:
-            out.append(pa.array([None if v is None else cell_text(v) for v in values],
+            out.append(pa.array([None if v == "" else cell_text(v) for v in column],
                                 pa.string()))
     return out
 

@@ -107,6 +107,22 @@ def log_in(page: Any, username: str, password: str) -> None:
     cookie_written(page)
 
 
+def log_out(page: Any) -> None:
+    """Press Log out until the login form shows (a click landing in a rerun, such as the one
+    the cookie component asks for after a reload, is lost)."""
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        settle(page)
+        page.get_by_role("button", name="Log out").click()
+        try:
+            expect(page.get_by_label("Username")).to_be_visible(timeout=8000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
 def cookie_written(page: Any) -> None:
     """Wait until the login cookie is written and the rerun that reports it has finished.
 

@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     grid_texts,
     listed_caption,
     log_in,
+    log_out,
     metric,
     nav,
     one,
@@ -210,8 +211,7 @@ def test_buyer_visit_from_login_to_logout(
     _statement(page, shoot, balance)
     _second_account(page, shoot)
 
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_label("Username")).to_be_visible()
+    log_out(page)
     expect(page.locator('[data-testid="stSidebarNavLink"]')).to_have_count(0)
     for address in (documents_href, portal.url):  # typed in again: only the login form
         page.goto(address)

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from lib import people, store
 from lib.settings import load_settings
 from tests import factories
-from tests.browser.conftest import log_in, nav, one
+from tests.browser.conftest import log_in, log_out, nav, one
 
 PASSWORD = "a long admin passphrase"
 BUYER_PASSWORD = "carla's own passphrase"
@@ -97,8 +97,7 @@ def test_first_start_invite_link_login_logout_cookie(
     buyer.goto(portal.url)
     expect(buyer.get_by_role("heading", name="Home")).to_be_visible()
 
-    buyer.get_by_role("button", name="Log out").click()
-    expect(buyer.get_by_label("Username")).to_be_visible()
+    log_out(buyer)
     buyer_context.close()
 
     # A copy of the cookie saved before the logout no longer logs in.
