@@ -199,7 +199,7 @@ def process_file(url: str, path: Path, inbox: Path) -> InboxResult:
     """Import one dropped file; move it to processed/ (named with the import id) or failed/."""
     processed, failed = folders(inbox)
     try:
-        outcome = _import_dropped(url, path.read_bytes(), path.name)
+        outcome = _import_dropped(url, path, path.name)
     except StoreBusy:
         raise  # not the file's fault: leave it in the inbox for the next scan
     except PortalError as exc:
@@ -216,8 +216,9 @@ def process_file(url: str, path: Path, inbox: Path) -> InboxResult:
     return InboxResult(path.name, True, target, import_id=import_id, message=message)
 
 
-def _import_dropped(url: str, data: bytes, file_name: str) -> tuple[int | None, list[Any], str]:
-    """Import a dropped file: (import id or None, its problems, a message)."""
+def _import_dropped(url: str, source: Path, file_name: str) -> tuple[int | None, list[Any], str]:
+    """Import a dropped file where it lies (it stopped growing before the watcher took it):
+    (import id or None, its problems, a message)."""
     if Path(file_name).suffix.lower() not in SUPPORTED:
         raise PortalError(f"{file_name} is not an export the portal reads "
                           f"({', '.join(SUPPORTED)}).")
@@ -225,7 +226,7 @@ def _import_dropped(url: str, data: bytes, file_name: str) -> tuple[int | None, 
     # the import code must cost the drop folder only, never every page.
     from lib.imports import ImportOptions, read_headers, run_import
 
-    headers = read_headers(data, file_name)
+    headers = read_headers(source, file_name)
     choice = choose_mapping(url, headers, file_name)
     if choice.suggested and not choice.confident:
         raise PortalError(_ask_for_mapping(choice))
@@ -234,7 +235,7 @@ def _import_dropped(url: str, data: bytes, file_name: str) -> tuple[int | None, 
                           "is set to use saved mappings only (Settings). Import the file once "
                           "from the Imports page and save its mapping.")
     options = ImportOptions.from_dict(choice.options, mapping_name=choice.name)
-    outcome = run_import(url, data, file_name, kind=choice.kind, mapping=choice.fields,
+    outcome = run_import(url, source, file_name, kind=choice.kind, mapping=choice.fields,
                          options=options, actor=ACTOR)
     if outcome.applied:
         how = f"saved mapping {choice.name!r}" if choice.name else "the suggested mapping"
