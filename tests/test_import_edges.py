@@ -175,6 +175,25 @@ def test_decimal_commas_and_thousands_dots_with_the_right_option(url: str) -> No
                                                         "99.0000"]
 
 
+def test_amounts_with_a_ledger_side_become_invoices_and_credit_notes(url: str) -> None:
+    """An aged-receivables report writes '250.00 CR' for a credit: a credit note of 250."""
+    data = (b"Number,Customer,Date,Total\nI1,C1,01/03/2026,\"1,200.00 DR\"\n"
+            b"K7,C1,02/03/2026,250.00 CR\nI2,C1,03/03/2026,80.00\n")
+    outcome = run_import(url, data, "aged.csv", kind="documents", mapping=MAP,
+                         options=ImportOptions(), actor="fiona")
+    assert outcome.preview.errors == [] and outcome.applied
+    with raw_connection(url) as con:
+        rows = con.execute("SELECT number, kind, total FROM document ORDER BY number").fetchall()
+    assert [(n, k, f"{t:.2f}") for n, k, t in rows] == [
+        ("I1", "invoice", "1200.00"), ("I2", "invoice", "80.00"), ("K7", "credit_note", "250.00")]
+
+
+def test_a_sign_and_a_ledger_side_together_are_a_problem_with_its_place(url: str) -> None:
+    preview = dry(url, b"Number,Customer,Date,Total\nI1,C1,01/03/2026,-250.00 CR\n")
+    assert [(p.row, p.column, p.value, p.message) for p in preview.errors] == [
+        (2, "Total", "-250.00 CR", "not a number")]
+
+
 # ---- layouts -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("data", "skipped"), [

@@ -54,6 +54,10 @@ AMOUNTS = [
     ("1.234,56", True, "1234.56"), ("234,56-", True, "-234.56"), ("€ 1.234,50", True, "1234.5"),
     ("(1.234,56)", True, "-1234.56"), ("1 234,56", True, "1234.56"), ("0,5", True, "0.5"),
     ("\u22125.00", False, "-5"),
+    # The ledger side after the amount (Sage, MYOB, aged-receivables reports).
+    ("1,234.50 CR", False, "-1234.50"), ("1,234.50DR", False, "1234.50"),
+    ("$1,234.50 Cr", False, "-1234.50"), ("1.234,50 CR", True, "-1234.50"),
+    ("GBP 12.00 dr", False, "12"),
 ]
 
 
@@ -67,6 +71,9 @@ def test_amounts_in_every_written_form(text: str, comma: bool, expected: str, du
     ("abc", False), ("", False), ("1,23", False), ("(12", False), ("--5", False),
     ("-(5)", False), ("12e3", False), ("1.234,5", False), ("1,234.50", True), ("n/a", False),
     ("99999999999999.99995", False), ("12-3", False),
+    # A sign and a ledger side together contradict each other or are a typo.
+    ("-5 CR", False), ("(5) CR", False), ("5- DR", False), ("+5 DR", False), ("CR", False),
+    ("5 CR DR", False), ("CR 5", False),
 ])
 def test_text_that_is_not_an_amount(text: str, comma: bool, duck) -> None:
     assert parse_amount(text, comma) is None
@@ -130,9 +137,10 @@ def amount_styles(value: Decimal, comma: bool) -> list[str]:
         body = _grouped(value, sep, point, places)
         if value < 0:
             out += [f"-{body}", f"({body})", f"{body}-", f"-£{body}", f"(€{body})",
-                    f"-{body} EUR", f"\u2212{body}"]
+                    f"-{body} EUR", f"\u2212{body}", f"{body} CR", f"£{body}Cr"]
         else:
-            out += [body, f"£{body}", f"GBP {body}", f"{body} USD", f"$ {body}", f"+{body}"]
+            out += [body, f"£{body}", f"GBP {body}", f"{body} USD", f"$ {body}", f"+{body}",
+                    f"{body} DR"]
     return out
 
 
@@ -186,7 +194,7 @@ def test_date_round_trip_python_and_sql_agree(values: list[date], order: str) ->
         assert sql_value == value, text
 
 
-noise = st.text(alphabet="0123456789.,-+()£$€' \u00a0\t\vEURGBPusd", max_size=14)
+noise = st.text(alphabet="0123456789.,-+()£$€' \u00a0\t\vEURGBPusdCDr", max_size=14)
 date_noise = st.text(alphabet="0123456789/.-: TZAPMJanFebSepDec,\t\n\v\u00a0", max_size=22)
 # Dates with odd times after them: the shortcut (strptime) and the grammar must agree.
 suffixes = st.sampled_from(["", " 1:5", "\t10:42:5", "T10:42", " 10:42 PM", "  25:99", " 10",

@@ -20,9 +20,10 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 
 WHITESPACE = " \t\r\n\v\f\u00a0\u202f"
 SYMBOLS = "£€$¥₹"
-# The number itself once codes, symbols and spaces are gone: (1) 1- -1 +1.
+# The number itself once codes, symbols and spaces are gone: (1) 1- -1 +1, and the ledger side
+# that Sage, MYOB and aged-receivables reports write after it: 1 CR is -1, 1 DR is 1.
 MINUS = "\u2212"  # the typographic minus some exports write
-SIGNED = r"(\()?([-+" + MINUS + r"])?([0-9.,']+)(-)?(\))?"
+SIGNED = r"(\()?([-+" + MINUS + r"])?([0-9.,']+)(-)?(\))?([CcDd][Rr])?"
 BODY_POINT = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?:'[0-9]{3})+|[0-9]+)?(?:\.[0-9]*)?"
 BODY_COMMA = r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:'[0-9]{3})+|[0-9]+)?(?:,[0-9]*)?"
 PLAIN_POINT = r"-?[0-9]{1,14}(?:\.[0-9]{1,4})?"  # fast path: already a plain number
@@ -71,10 +72,14 @@ def parse_amount(text: str | None, decimal_comma: bool = False) -> Decimal | Non
     match = re.fullmatch(SIGNED, raw)
     if not match:
         return None
-    left, sign, body, trailing, right = match.groups()
+    left, sign, body, trailing, right, side = match.groups()
     negatives = (left is not None) + (sign in ("-", MINUS)) + (trailing is not None)
     if (left is None) != (right is None) or negatives > 1:
         return None
+    if side is not None:  # a side with a sign as well is a contradiction or a typo: refuse
+        if sign is not None or negatives:
+            return None
+        negatives = side.upper() == "CR"
     if not re.fullmatch(BODY_COMMA if decimal_comma else BODY_POINT, body):
         return None
     if not re.search("[0-9]", body):
@@ -188,14 +193,17 @@ def _general_amount(col: str, decimal_comma: bool) -> str:
         f"regexp_replace(regexp_replace(trim({col}, {lit(WHITESPACE)}), '^[A-Z]{{3}}|[A-Z]{{3}}$',"
         f" '', 'g'), {lit('[' + SYMBOLS + WHITESPACE + ']')}, '', 'g')"
     )
-    parts = f"regexp_extract({stripped}, {lit('^' + SIGNED + '$')}, ['l', 's', 'b', 't', 'r'])"
+    parts = (f"regexp_extract({stripped}, {lit('^' + SIGNED + '$')}, "
+             "['l', 's', 'b', 't', 'r', 'd'])")
     body = BODY_COMMA if decimal_comma else BODY_POINT
     thousands, point = (".", ",") if decimal_comma else (",", ".")
     digits = f"replace(replace(replace(m.b, {lit(thousands)}, ''), '''', ''), {lit(point)}, '.')"
-    negatives = f"((m.l = '(')::INT + (m.s IN ('-', '{MINUS}'))::INT + (m.t = '-')::INT)"
+    signs = f"((m.l = '(')::INT + (m.s IN ('-', '{MINUS}'))::INT + (m.t = '-')::INT)"
+    negatives = f"({signs} + (upper(m.d) = 'CR')::INT)"
     return (
         f"list_transform([{parts}], lambda m: CASE WHEN (m.l = '(') = (m.r = ')') "
-        f"AND {negatives} <= 1 AND regexp_full_match(m.b, {lit(body)}) "
+        f"AND {signs} <= 1 AND (m.d = '' OR ({signs} = 0 AND m.s = '')) "
+        f"AND regexp_full_match(m.b, {lit(body)}) "
         f"AND regexp_matches(m.b, '[0-9]') THEN "
         f"(CASE WHEN {negatives} = 1 THEN -1 ELSE 1 END) * TRY_CAST({digits} AS DECIMAL(18,4)) "
         f"END)[1]"
