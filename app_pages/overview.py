@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from lib import clock, display, ledger, portal_settings, queries, receivables, ui
+from lib import clock, display, receivables, ui
+from lib.ui import views as ui_views
 
 who = ui.require("view_analytics")
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm", timezone="UTC")
 as_of = clock.today()
 with ui.unit_of_work() as session:
-    version = queries.data_version(session)
-    edges = portal_settings.aging_edges(session)
     fresh = receivables.freshness(session)
     imports = receivables.latest_imports(session, limit=10)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _figures(version: str, as_of: date, edges: tuple[int, ...]) -> Any:
-    """Portfolio figures; the same for every reader of this page, cached per data version."""
-    with ui.unit_of_work() as session:
-        return (
-            receivables.totals(session, as_of),
-            receivables.aging(session, as_of, ledger.aging_buckets(edges)),
-            receivables.most_overdue(session, as_of),
-            receivables.missing_pdfs(session, limit=200),
-        )
 
 
 def _money_column(frame: Any, column: str) -> None:
@@ -37,7 +23,7 @@ def _money_column(frame: Any, column: str) -> None:
                      for amount, currency in zip(frame[column], frame["Currency"], strict=True)]
 
 
-totals, aging, overdue, (missing_count, missing) = _figures(version, as_of, edges)
+totals, aging, overdue, (missing_count, missing) = ui_views.portfolio(ui.data_version(), as_of)
 st.title("Receivables overview")
 st.caption(f"Every account, as of {as_of:%d %b %Y}. Amounts are per currency: amounts in "
            "different currencies are never added together.")  # fmt: skip

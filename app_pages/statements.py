@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from lib import activity, clock, display, downloads, periods, portal_settings, queries, render, ui
+from lib import activity, clock, display, downloads, periods, render, ui
 from lib.statements import ACTIVITY, OPEN_ITEM
+from lib.ui import views as ui_views
 
 KINDS = {"Open items": OPEN_ITEM, "Activity (balance forward)": ACTIVITY}
 MONEY = ("Total", "Paid", "Outstanding", "Debit", "Credit", "Balance")
@@ -19,20 +19,9 @@ code = ui.require_account(who)
 today = clock.today()
 url = ui.db_url()
 data_dir = ui.app_settings().data_dir
-with ui.unit_of_work() as session:
-    scope = queries.scope_for(session, who, code)
-    version = queries.data_version(session)
-    currencies = queries.scope_values(session, scope, "currency")
-    configured = tuple(sorted(portal_settings.current(session).items()))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _statement(scope: queries.Scope, version: str, request: downloads.StatementRequest,
-               configured: tuple[tuple[str, str], ...]) -> Any:  # fmt: skip
-    """The statement; cached per scope (account and branches), data, request and settings."""
-    with ui.unit_of_work() as session:
-        return downloads.statement_for(session, scope, request, data_dir)
-
+scope = ui.account_scope(who, code)
+version = ui.data_version()
+currencies = ui_views.currencies(scope, version)
 
 st.title("Statements")
 st.caption(f"Account {display.escape_markdown(scope.account_code)} · "
@@ -58,7 +47,7 @@ if start > end:
 if kind == OPEN_ITEM:
     st.caption(f"What was outstanding at the end of the period, {end:%d %b %Y}.")
 request = downloads.StatementRequest(kind, currency, start, end, statement_date=today)
-statement = _statement(scope, version, request, configured)
+statement = ui_views.statement(scope, version, request)
 if st.session_state.get("statements_last_viewed") != (code, request):
     with ui.unit_of_work() as session:
         activity.record(session, who, code, activity.VIEW_STATEMENT, request.describe())

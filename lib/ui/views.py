@@ -12,7 +12,17 @@ from typing import Any, NamedTuple
 import pandas as pd
 import streamlit as st
 
-from lib import display, ledger, ledger_queries, portal_settings, queries, ui
+from lib import (
+    display,
+    downloads,
+    ledger,
+    ledger_queries,
+    portal_settings,
+    queries,
+    receivables,
+    ui,
+)
+from lib.statement_model import Statement
 
 
 class HomeSummary(NamedTuple):
@@ -39,6 +49,7 @@ _KEYS: dict[Any, Any] = {
     queries.Scope: lambda s: (s.account_id, s.account_code, s.account_name,
                               None if s.branches is None else sorted(s.branches)),
     queries.DocumentFilter: repr,  # frozen, every field a plain value
+    downloads.StatementRequest: repr,  # the same
     date: date.isoformat,
 }  # fmt: skip
 
@@ -73,3 +84,38 @@ def document_listing(
         totals = queries.document_totals(session, scope, as_of=as_of, filters=filters)
     formats = (display.amount_format(frame["Currency"]), display.amount_format(totals["Currency"]))
     return Listing(frame, totals, formats, tuple(frame["id"][frame["PDF"].astype(bool)].tolist()))
+
+
+@st.cache_resource(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=_KEYS)
+def currencies(scope: queries.Scope, version: str) -> list[str]:
+    """The currencies of the scope's documents."""
+    with ui.unit_of_work() as session:
+        return queries.scope_values(session, scope, "currency")
+
+
+@st.cache_resource(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=_KEYS)
+def statement(scope: queries.Scope, version: str,
+              request: downloads.StatementRequest) -> Statement:  # fmt: skip
+    """A statement (frozen); the version moves with the settings it prints, logo included."""
+    with ui.unit_of_work() as session:
+        return downloads.statement_for(session, scope, request, ui.app_settings().data_dir)
+
+
+class Portfolio(NamedTuple):
+    """The receivables overview's figures over every account."""
+
+    totals: Any
+    aging: Any
+    most_overdue: Any
+    missing_pdfs: tuple[int, Any]  # how many documents lack a PDF, and the first of them
+
+
+@st.cache_resource(max_entries=8, ttl="1h", show_spinner=False, hash_funcs=_KEYS)
+def portfolio(version: str, as_of: date) -> Portfolio:
+    """Receivables across every account: the same for every staff reader, per version."""
+    with ui.unit_of_work() as session:
+        edges = portal_settings.aging_edges(session)
+        return Portfolio(receivables.totals(session, as_of),
+                         receivables.aging(session, as_of, ledger.aging_buckets(edges)),
+                         receivables.most_overdue(session, as_of),
+                         receivables.missing_pdfs(session, limit=200))
