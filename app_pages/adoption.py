@@ -8,11 +8,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from lib import access, adoption, clock, display, onboarding, ui
+from lib.ui import invitations as ui_invitations
 
 MONTH_CHOICES = (3, 6, 12, 24)
 SERIES = (adoption.VIEWED, adoption.PDFS, adoption.STATEMENTS_VIEWED, adoption.STATEMENTS)
 WHEN = {"Last login": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm", timezone="UTC")}
-_TO_SEND, _LINKS = "onboarding_to_send", "onboarding_links"
+_TO_SEND = "onboarding_to_send"
 
 who = ui.require("view_analytics")
 may_invite = access.allowed(who, "invite")
@@ -27,13 +28,7 @@ def _queue(invitations: list[Any]) -> None:
 
 to_send = st.session_state.pop(_TO_SEND, None)
 if to_send and may_invite:
-    def _invite() -> None:
-        with ui.unit_of_work() as session:
-            st.session_state[_LINKS] = onboarding.invite_many(
-                session, who, to_send, base_url=ui.base_url(), now=clock.now(),
-                hours=ui.app_settings().token_hours)
-
-    ui.run_action(_invite, "Invitations created: the links are at the bottom of the page.")
+    ui_invitations.invite(who, to_send)
 
 count = st.selectbox("Months shown", MONTH_CHOICES, index=2, format_func=lambda n: f"{n} months")
 months = adoption.month_starts(as_of, count)
@@ -100,10 +95,4 @@ if may_invite:
         st.dataframe(onboarding.invitations_frame(pending), hide_index=True, width="stretch")
         st.button(f"Invite these {len(pending)} contacts", key="invite_from_feed",
                   disabled=not pending, on_click=_queue, args=(pending,))  # fmt: skip
-    links = st.session_state.get(_LINKS)
-    if links:
-        st.subheader("Links to send")
-        st.dataframe(onboarding.links_frame(links), hide_index=True, width="stretch")
-        st.download_button("Download the links (CSV for a mail merge)",
-                           onboarding.links_csv(links), file_name="invitations.csv",
-                           mime="text/csv", on_click="ignore")  # fmt: skip
+    ui_invitations.links_section()

@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from lib import access, money, onboarding, ui
 from lib import imports as imp
-from lib import money, ui
 from lib.imports import mapping as maps
+from lib.ui import invitations as ui_invitations
 
 KIND_LABELS = {"documents": "Invoices and credit notes", "payments": "Payments",
                "accounts": "Accounts", "contacts": "Contacts"}
@@ -154,7 +155,8 @@ preview = stored[1].preview
 st.subheader("Preview")
 counts = st.columns(5)
 counts[0].metric("Rows read", preview.rows_read)
-counts[1].metric("Documents", sum(preview.documents.values()))
+counts[1].metric("Documents" if kind == "documents" else "Valid rows",
+                 sum(preview.documents.values()))
 counts[2].metric("New accounts", len(preview.accounts_new))
 counts[3].metric("Changes", preview.changes.get("insert", 0) + preview.changes.get("update", 0)
                  + preview.changes.get("mark_paid", 0))
@@ -184,6 +186,24 @@ if preview.errors:
                  hide_index=True, width="stretch")
     st.download_button("Download the problems (CSV)", imp.problems_csv(preview.errors),
                        file_name=f"{Path(upload.name).stem}-problems.csv", mime="text/csv")
+
+
+if kind == "contacts":
+    # Contacts become logins: each gets one one-time link, made here for a mail merge (the
+    # same invitations as on Adoption and onboarding), never written by Apply or the drop folder.
+    invitations = onboarding.invitations_from_records(preview.records)
+    st.subheader("Contacts to invite")
+    st.caption("Each contact gets a login for the accounts (or branch) the file gives them and "
+               "one one-time link to set a password; a contact who already has a login is given "
+               "the access, without a link." + (" Rows with problems are left out." if
+                                                 preview.errors else ""))  # fmt: skip
+    st.dataframe(onboarding.invitations_frame(invitations), hide_index=True, width="stretch")
+    if access.allowed(who, "invite") and st.button(
+            f"Invite these {len(invitations)} contacts", type="primary",
+            disabled=not invitations):  # fmt: skip
+        ui_invitations.invite(who, invitations)
+    ui_invitations.links_section()
+    st.stop()
 
 
 def _applied(outcome: imp.ImportOutcome | None) -> None:

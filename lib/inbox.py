@@ -241,9 +241,16 @@ def _import_dropped(url: str, source: Path, file_name: str) -> tuple[int | None,
         how = f"saved mapping {choice.name!r}" if choice.name else "the suggested mapping"
         return outcome.batch_id, [], f"Imported with {how}."
     preview = outcome.preview
+    if preview.ok and choice.kind == "contacts":
+        return None, [], CONTACTS_NOT_UNATTENDED
     if preview.ok:
         return None, [], f"Nothing in this {choice.kind} file could be applied; nothing written."
     return None, preview.errors, f"The file has {preview.error_count} problem(s); nothing written."
+
+
+CONTACTS_NOT_UNATTENDED = (
+    "A contacts file gives people logins, so it is never applied unattended: open it on the "
+    "Imports page to invite its contacts. Nothing was written.")
 
 
 # ---- the watcher thread --------------------------------------------------------------------

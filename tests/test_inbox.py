@@ -19,6 +19,7 @@ from sqlmodel import select
 from lib import inbox, models, store
 from lib.imports import mapping as maps
 from lib.settings import Settings
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (
@@ -120,6 +121,22 @@ def test_without_a_saved_mapping_a_confident_suggestion_is_used(url: str,
     result = inbox.process_file(url, _drop(settings.inbox, "march.csv", GOOD), settings.inbox)
     assert result.imported and "suggested mapping" in result.message
     assert _numbers(url) == {"INV-1001", "INV-1002"}
+
+
+def test_a_contacts_file_is_never_applied_unattended(url: str, settings: Settings) -> None:
+    headers = ["Email", "Contact Name", "Customer ID"]
+    maps.save_mapping(url, "ERP contacts", "contacts", headers,
+                      {"email": "Email", "name": "Contact Name", "account_code": "Customer ID"})
+    with store.session_scope(url) as session:
+        factories.account(session, "ACME")
+    inbox.folders(settings.inbox)
+    before = store.content_checksum(url)
+    contacts = "Email,Contact Name,Customer ID\npriya@acme.example,Priya Shah,ACME\n"
+    result = inbox.process_file(url, _drop(settings.inbox, "contacts.csv", contacts),
+                                settings.inbox)
+    assert not result.imported and result.message == inbox.CONTACTS_NOT_UNATTENDED
+    assert result.moved_to is not None and result.moved_to.parent.name == "failed"
+    assert store.content_checksum(url) == before
 
 
 def test_the_setting_can_require_a_saved_mapping(url: str, settings: Settings) -> None:

@@ -121,6 +121,42 @@ def test_a_file_with_problems_writes_nothing_unless_valid_rows_are_chosen(portal
     assert "bad.csv" in shown and "31/02/2026" in shown  # the rejected row is kept
 
 
+CONTACTS = (
+    b"Email,Contact Name,Customer ID,Branch\n"
+    b"priya@acme.example,Priya Shah,ACME,\n"
+    b"bea@x.com,Bea,ACME,North\n"
+    b"nobody@ghost.example,Ghost,GHOST,\n"
+)
+
+
+def test_a_contacts_file_becomes_invitations_with_links(portal: str) -> None:
+    """Finance previews a contacts file, then invites its valid contacts: a new login with a
+    one-time link for Priya, access without a link for bea (she has a login), none for the row
+    whose account does not exist."""
+    at = _open("fin", "app_pages/imports.py")
+    _by_label(at.selectbox, "Kind of file").select("contacts")
+    at.run()
+    at.file_uploader[0].upload("contacts.csv", CONTACTS, "text/csv")
+    at.run()
+    _click(at, "Preview")
+    assert "unknown account code" in texts(at)
+    assert not [b for b in at.button if b.label == "Apply this file"]
+    invited = next(f.value for f in at.dataframe if {"Account", "Email"} <= set(f.value))
+    assert invited["Email"].tolist() == ["priya@acme.example", "bea@x.com"]
+    _click(at, "Invite these 2 contacts")
+    links = next(f.value for f in at.dataframe if "link" in f.value)
+    by_email = dict(zip(links["email"], links["link"], strict=True))
+    assert "link=" in by_email["priya@acme.example"] and by_email["bea@x.com"] == ""
+    assert at.get("download_button"), "the links download for a mail merge"
+    with store.session_scope(portal) as session:
+        priya = session.exec(select(models.Contact).where(
+            models.Contact.email == "priya@acme.example")).one()
+        assert priya.role == "buyer" and not priya.password_hash
+        grants = {(code, branch) for _, code, branch in people.grant_rows(session, "bea")}
+        assert ("ACME", "North") in grants
+        assert people.account_by_code(session, "GHOST") is None
+
+
 def test_a_saved_mapping_is_recognised_next_time(portal: str) -> None:
     at = _open("ada", "app_pages/imports.py")
     at.file_uploader[0].upload("march.csv", GOOD, "text/csv")
