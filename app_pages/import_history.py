@@ -52,9 +52,12 @@ if chosen is not None:
 
 st.subheader("Revert the latest import")
 latest = imp.latest_import(url)
-if latest is None or latest.id is None or latest.status != "applied":
+if latest is None or latest.id is None:
     st.caption("There is no applied import to revert.")
     st.stop()
+if latest.status == imp.REVERTING:
+    st.warning(f"Reverting import {latest.id} was interrupted: its previous values are back, "
+               "but what it inserted is still there. Revert it again to finish.")
 st.caption(f"Import {latest.id} ({latest.file_name}, {latest.created_at:%Y-%m-%d %H:%M}): its "
            "documents get their previous values back and what it inserted is removed, provided "
            "nothing has changed them since.")

@@ -206,7 +206,7 @@ class ImportBatch(SQLModel, table=True):
     kind: str
     mapping_name: str = ""
     mapping_json: str = "{}"
-    status: str = "applied"  # applied, rejected, reverted
+    status: str = "applied"  # applied, reverting (a revert was interrupted), reverted
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0

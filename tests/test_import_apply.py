@@ -257,6 +257,31 @@ def test_revert_restores_the_previous_values_and_removes_what_it_inserted(url: s
     assert [b.status for b in list_imports(url)] == ["reverted", "applied"]
 
 
+def test_a_revert_stopped_between_its_steps_is_finished_by_reverting_again(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib.imports import history
+
+    feed(url, "I1,ACME,Acme,01/03/2026,100,0\n")
+    before = data_checksum(url)
+    second = feed(url, "I1,ACME,Acme,01/03/2026,150,10\nI2,NEWCO,New Co,02/03/2026,70,0\n")
+
+    def crash(*_: object) -> int:
+        raise RuntimeError("the process died here")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(history, "_remove_inserted", crash)
+        with pytest.raises(RuntimeError):
+            revert_import(url, second.batch_id, "fiona")
+    assert [b.status for b in list_imports(url)] == ["reverting", "applied"]
+    latest = history.latest_import(url)
+    assert latest is not None and latest.id == second.batch_id  # offered again, to finish
+    result = revert_import(url, second.batch_id, "fiona")
+    assert result == {"restored": 0, "removed": 1, "accounts_removed": 1}
+    assert data_checksum(url) == before
+    assert [b.status for b in list_imports(url)] == ["reverted", "applied"]
+
+
 def test_revert_is_refused_once_a_document_was_corrected(url: str) -> None:
     outcome = feed(url, "I1,ACME,Acme,01/03/2026,100,0\n")
     doc_id = rows(url, "SELECT id FROM document")[0][0]

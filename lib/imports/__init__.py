@@ -6,7 +6,13 @@ The entry point for pages, the CLI and the drop folder is `run_import`; `read_he
 
 from __future__ import annotations
 
-from lib.imports.history import import_problems, latest_import, list_imports, revert_import
+from lib.imports.history import (
+    REVERTING,
+    import_problems,
+    latest_import,
+    list_imports,
+    revert_import,
+)
 from lib.imports.peek import read_headers, read_preview
 from lib.imports.result import (
     KINDS,
@@ -22,7 +28,8 @@ from lib.imports.run import run_import
 from lib.imports.values import parse_amount, parse_date
 
 __all__ = [
-    "KINDS", "BadFile", "ImportOptions", "ImportOutcome", "Preview", "Problem", "Skipped",
+    "KINDS", "REVERTING", "BadFile", "ImportOptions", "ImportOutcome", "Preview", "Problem",
+    "Skipped",
     "import_problems", "latest_import", "list_imports", "parse_amount", "parse_date",
     "problems_csv", "read_headers", "read_preview", "revert_import", "run_import",
 ]

@@ -19,6 +19,7 @@ from lib.models import ImportBatch
 from lib.store import raw_connection, session_scope, with_retry
 
 T = TypeVar("T")
+REVERTING = "reverting"  # values restored, inserted rows not yet removed: revert again to finish
 
 # Columns an import writes, with their types, restored from before-images on revert.
 RESTORE = {
@@ -104,14 +105,14 @@ def revert_import(url: str, import_id: int, actor: str) -> dict[str, int]:
 
     DuckDB refuses to delete a row in the same transaction that deleted the rows referencing it,
     so the revert runs in three short transactions: restore values and remove child rows (the
-    step that can be refused), then remove the inserted documents or payments, then the
-    accounts the import created.
+    step that can be refused; the import is then 'reverting'), then remove the inserted
+    documents or payments, then the accounts the import created (it is then 'reverted'). A
+    revert stopped between them (a crash) is finished by reverting the same import again.
     """
     counts = _in_transaction(url, lambda conn: _revert(conn, import_id, actor))
     table = "payment" if counts.pop("payments") else "document"
     counts["removed"] = _in_transaction(url, lambda conn: _remove_inserted(conn, import_id, table))
-    counts["accounts_removed"] = _in_transaction(
-        url, lambda conn: _remove_accounts(conn, import_id))
+    counts["accounts_removed"] = _in_transaction(url, lambda conn: _finish(conn, import_id))
     return counts
 
 
@@ -137,6 +138,9 @@ def _revert(conn: Any, import_id: int, actor: str) -> dict[str, int]:
     if found is None:
         raise NotFound(f"There is no import {import_id}.")
     status, created, kind = found
+    table = "payment" if kind == "payments" else "document"
+    if status == REVERTING:  # values restored already: finish the removals
+        return {"restored": 0, "payments": int(table == "payment")}
     if status != "applied":
         raise PortalError(
             f"Import {import_id} is {status}: only an applied import can be reverted.")
@@ -144,7 +148,6 @@ def _revert(conn: Any, import_id: int, actor: str) -> dict[str, int]:
     if latest != import_id:
         raise PortalError(f"Only the latest import can be reverted: import {latest} came after "
                           f"import {import_id}. Revert that one first.")
-    table = "payment" if kind == "payments" else "document"
     _check_untouched(conn, import_id, created, table)
     _check_accounts_free(conn, import_id)
     restored = _restore(conn, import_id)
@@ -152,7 +155,7 @@ def _revert(conn: Any, import_id: int, actor: str) -> dict[str, int]:
         "allocation", "payment_id")
     conn.execute(f"DELETE FROM {child} WHERE {parent} IN ({_inserted(table)})",  # nosec B608
                  [import_id, import_id])
-    conn.execute("UPDATE import_batch SET status = 'reverted' WHERE id = ?", [import_id])
+    conn.execute("UPDATE import_batch SET status = ? WHERE id = ?", [REVERTING, import_id])
     audit(conn, clock.now(), actor, "import_reverted", f"import {import_id}",
           {"import_id": import_id, "restored": restored})
     return {"restored": restored, "payments": int(table == "payment")}
@@ -237,6 +240,13 @@ def _remove_inserted(conn: Any, import_id: int, table: str) -> int:
                                [import_id, import_id]))
 
 
+def _finish(conn: Any, import_id: int) -> int:
+    """The last step: remove the accounts the import created; the import is now reverted."""
+    removed = _remove_accounts(conn, import_id)
+    conn.execute("UPDATE import_batch SET status = 'reverted' WHERE id = ?", [import_id])
+    return removed
+
+
 def _remove_accounts(conn: Any, import_id: int) -> int:
     """Delete the accounts a reverted import created, unless something uses them now."""
     new = ("SELECT entity_id FROM import_change WHERE import_id = ? AND entity = 'account' "
@@ -258,7 +268,7 @@ def latest_import(url: str) -> ImportBatch | None:
     """The import that revert would undo, if any."""
     with session_scope(url) as session:
         return session.exec(
-            select(ImportBatch).where(ImportBatch.status == "applied")
+            select(ImportBatch).where(col(ImportBatch.status).in_(("applied", REVERTING)))
             .order_by(col(ImportBatch.id).desc()).limit(1)
         ).first()
 
