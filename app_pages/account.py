@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import access, adoption, clock, display, ledger_queries, onboarding, people, queries, ui
+from lib import (
+    access,
+    adoption,
+    clock,
+    corrections,
+    display,
+    ledger_queries,
+    onboarding,
+    people,
+    queries,
+    ui,
+)
 
 who = ui.require("list_accounts")
 WHEN = st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm", timezone="UTC")
@@ -25,6 +36,7 @@ with ui.unit_of_work() as session:
     contacts = onboarding.account_contacts(session, code, clock.now())
     balances = ledger_queries.balances(session, scope, as_of)
     documents = queries.document_list(session, scope, as_of=as_of, limit=200)
+    corrected = corrections.corrected_documents(session, who, code)
     usage = adoption.account_adoption(session, account_code=code)
     recent = adoption.account_activity(session, code, limit=100)
 
@@ -73,6 +85,13 @@ st.dataframe(documents, hide_index=True, column_order=[*queries.LIST_COLUMNS, "P
              column_config={c: number for c in ("Total", "Paid", "Outstanding")})  # fmt: skip
 if len(documents) == 200:
     st.caption("The newest 200 documents: the buyer's view has them all, with filters.")
+
+if not corrected.empty:
+    st.subheader("Corrected by staff")
+    st.caption("Paid amounts set by a correction, beside what the ERP last reported. A later "
+               "file that reports a new amount replaces the correction.")
+    st.dataframe(corrected, hide_index=True, width="stretch",
+                 column_config={"Last changed": WHEN})
 
 st.subheader("Activity of its contacts")
 if not usage.empty:

@@ -24,6 +24,7 @@ from lib.errors import AccessDenied, NotFound, PortalError
 PAID, PARTIAL, UNPAID = "paid", "partially paid", "unpaid"
 STATES = (PAID, PARTIAL, UNPAID)
 ACTION = "correction"
+SUPERSEDED = "correction_superseded"  # a feed value replaced a correction (lib/imports/apply.py)
 MAX_NOTE = 500
 MAX_SELECTION = 500
 FIND_LIMIT = 500
@@ -236,25 +237,48 @@ def _paid_text(values: dict[str, Any], currency: str) -> str:
 
 def correction_history(session: Session, who: Principal | None,
                        document_id: int) -> pd.DataFrame:
-    """Every correction of one document, newest first, with the values before and after."""
+    """Every correction of one document, and every feed value that replaced one, newest first,
+    with the paid amounts before and after."""
     _require(who)
     doc = session.get(models.Document, document_id)
     if doc is None:
         raise NotFound("No such document.")
     events = session.exec(
         select(models.AuditEvent)
-        .where(models.AuditEvent.action == ACTION)
+        .where(col(models.AuditEvent.action).in_((ACTION, SUPERSEDED)))
         .where(models.AuditEvent.target == f"{doc.kind} {doc.number}")
-        .order_by(col(models.AuditEvent.occurred_at).desc())
+        .order_by(col(models.AuditEvent.occurred_at).desc(), col(models.AuditEvent.id).desc())
     ).all()
-    rows = []
-    for event in events:
-        detail = json.loads(event.detail_json or "{}")
-        rows.append({
-            "When": event.occurred_at, "By": event.actor, "Correction": detail.get("state", ""),
-            "Paid before": _paid_text(detail.get("before", {}), doc.currency),
-            "Paid after": _paid_text(detail.get("after", {}), doc.currency),
-            "Note": detail.get("note", ""),
-        })
+    rows = [_history_row(event, doc.currency) for event in events]
     return pd.DataFrame(rows, columns=["When", "By", "Correction", "Paid before", "Paid after",
                                        "Note"])
+
+
+def _history_row(event: models.AuditEvent, currency: str) -> dict[str, Any]:
+    detail = json.loads(event.detail_json or "{}")
+    before, after = detail.get("before", {}), detail.get("after", {})
+    if event.action == SUPERSEDED:
+        what = f"replaced by import {detail.get('import_id', '')}: the ERP reported a new amount"
+        note = before.get("correction_note", "")
+    else:
+        what, note = detail.get("state", ""), detail.get("note", "")
+    return {"When": event.occurred_at, "By": event.actor, "Correction": what,
+            "Paid before": _paid_text(before, currency),
+            "Paid after": _paid_text(after, currency), "Note": note}
+
+
+def corrected_documents(session: Session, who: Principal | None,
+                        account_code: str) -> pd.DataFrame:
+    """The account's documents whose paid amount is a staff correction still in force (staff)."""
+    if who is None or not who.is_staff:
+        raise AccessDenied("This action is not available.")
+    docs = session.exec(
+        select(models.Document).join(models.Account)
+        .where(models.Account.code == account_code, models.Document.correction_note != "")
+        .order_by(col(models.Document.updated_at).desc())
+    ).all()
+    rows = [[d.number, d.kind.replace("_", " "), money.format_money(d.paid, d.currency),
+             money.format_money(d.feed_paid, d.currency), d.correction_note, d.updated_at]
+            for d in docs]  # fmt: skip
+    return pd.DataFrame(rows, columns=["Number", "Kind", "Paid (corrected)", "Paid (ERP)",
+                                       "Note", "Last changed"])

@@ -14,7 +14,7 @@ from sqlmodel import select
 from lib import store
 from lib.access import Principal
 from lib.corrections import PAID, correct_documents
-from lib.errors import PortalError
+from lib.errors import AccessDenied, PortalError
 from lib.imports import (
     ImportOptions,
     Problem,
@@ -242,6 +242,30 @@ def test_correction_versus_feed(url: str) -> None:
     assert Decimal(str(detail["before"]["paid"])) == 100
     assert Decimal(str(detail["after"]["paid"])) == 40
     assert "cheque" in detail["before"]["correction_note"] and doc.correction_note == ""
+
+
+def test_staff_see_a_correction_in_force_and_the_feed_value_that_replaced_it(url: str) -> None:
+    from lib import corrections
+
+    feed(url, "I1,ACME,Acme,01/03/2026,100,0\n")
+    doc_id = rows(url, "SELECT id FROM document")[0][0]
+    correct_documents(url, FINANCE, [doc_id], PAID, "paid by cheque, not in the ERP yet")
+    with store.session_scope(url) as session:
+        shown = corrections.corrected_documents(session, FINANCE, "ACME")
+        with pytest.raises(AccessDenied):
+            corrections.corrected_documents(session, Principal("bea", "buyer"), "ACME")
+    assert shown[["Number", "Paid (corrected)", "Paid (ERP)"]].values.tolist() == [
+        ["I1", "100.00 GBP", "0.00 GBP"]]
+    assert "cheque" in shown["Note"][0]
+    replaced = feed(url, "I1,ACME,Acme,01/03/2026,100,40\n")
+    with store.session_scope(url) as session:
+        assert corrections.corrected_documents(session, FINANCE, "ACME").empty
+        history = corrections.correction_history(session, FINANCE, doc_id)
+    assert history["Correction"].tolist() == [
+        f"replaced by import {replaced.batch_id}: the ERP reported a new amount", "paid"]
+    assert history[["Paid before", "Paid after"]].values.tolist() == [
+        ["100.00 GBP", "40.00 GBP"], ["0.00 GBP", "100.00 GBP"]]
+    assert "cheque" in history["Note"][0] and history["By"].tolist() == ["feed", "fiona"]
 
 
 def test_revert_restores_the_previous_values_and_removes_what_it_inserted(url: str) -> None:

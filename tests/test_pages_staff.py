@@ -16,7 +16,8 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-from lib import access, auth, clock, logins, models, people, store
+from lib import access, auth, clock, corrections, logins, models, people, store
+from lib.access import Principal
 from lib.ui import NOT_AVAILABLE
 from tests import factories
 from tests.pagetools import log_in, new_app, texts
@@ -184,6 +185,23 @@ def test_support_opens_an_account_and_views_it_as_the_buyer(portal: str) -> None
         viewed = s.exec(select(models.AuditEvent).where(
             models.AuditEvent.action == "view_as_buyer")).all()
     assert [(e.actor, e.account_code, e.target) for e in viewed] == [("sam", "A1", "bea")]
+
+
+def test_account_details_show_corrections_in_force(portal: str) -> None:
+    at = log_in(new_app(), "sam", PASSWORD)
+    at.switch_page("app_pages/account.py").run()
+    assert "Corrected by staff" not in [s.value for s in at.subheader]
+    with store.session_scope(portal) as s:
+        doc_id = s.exec(select(models.Document.id).where(
+            models.Document.number == "INV-A1-1")).one()
+    corrections.correct_documents(portal, Principal("fin", "finance"), [int(doc_id or 0)],
+                                  corrections.PAID, "paid at the trade counter")
+    at.run()
+    assert not at.exception
+    assert "Corrected by staff" in [s.value for s in at.subheader]
+    shown = next(f.value for f in at.dataframe if "Paid (corrected)" in f.value)
+    assert shown["Number"].tolist() == ["INV-A1-1"]
+    assert "trade counter" in shown["Note"][0]
 
 
 def test_support_cannot_correct_import_invite_or_read_figures(portal: str) -> None:
