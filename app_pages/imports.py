@@ -182,6 +182,9 @@ if preview.skipped:
                      hide_index=True, width="stretch")
 if preview.errors:
     st.subheader("Problems")
+    if preview.error_count > len(preview.errors):
+        st.caption(f"The first {len(preview.errors):,} of {preview.error_count:,} problems are "
+                   "listed here and in the CSV.")
     st.dataframe(pd.DataFrame([p.to_json_dict() for p in preview.errors]),
                  hide_index=True, width="stretch")
     st.download_button("Download the problems (CSV)", imp.problems_csv(preview.errors),
