@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -46,7 +47,7 @@ _ENGINES_LOCK = threading.Lock()
 # Per DuckDB store, one connection kept to read the version on every page run: through the pool
 # it costs three times as much (returning a connection rolls back, and DuckDB answers an idle
 # rollback with an exception). Closed with the engines.
-_VERSION_READERS: dict[str, tuple[threading.Lock, Any]] = {}
+_VERSION_READERS: dict[str, tuple[threading.Lock, Any, Any]] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -98,9 +99,10 @@ def migrate(engine: Engine) -> None:
 def close_all() -> None:
     """Dispose every engine (tests, CLI exit, restarts)."""
     with _ENGINES_LOCK:
-        for lock, reader in _VERSION_READERS.values():
+        for lock, reader, held in _VERSION_READERS.values():
             with lock:  # not while another thread reads with it
                 reader.close()
+                held.close()
         _VERSION_READERS.clear()
         for engine in _ENGINES.values():
             engine.dispose()
@@ -141,21 +143,44 @@ def current_version(url: str) -> int:
     if engine.dialect.name != "duckdb":
         with engine.connect() as conn:
             return versions.read(conn)
-    lock, reader = _version_reader(url, engine)
+    lock, reader, _ = _version_reader(url, engine)
+    with lock:
+        try:
+            return versions.read_native(reader)
+        except Exception as exc:  # the driver's own error types vary: look at the message
+            if "closed" not in str(exc).lower():
+                raise
+    # Closed under us (it should not be: see _version_reader): open another and read again.
+    _forget_reader(url, reader)
+    lock, reader, _ = _version_reader(url, engine)
     with lock:
         return versions.read_native(reader)
 
 
-def _version_reader(url: str, engine: Engine) -> tuple[threading.Lock, Any]:
+def _version_reader(url: str, engine: Engine) -> tuple[threading.Lock, Any, Any]:
+    """The store's version reader: its own DuckDB connection, in autocommit, so each read sees
+    every commit so far.
+
+    A DuckDB duplicate dies with the connection it was made from, and the pool closes the
+    connections it holds when it has too many or one fails its reset: under 20 simultaneous
+    sessions that closed the reader, and every page run failed. So the reader is made from a
+    connection taken from the pool for good, which the pool never closes.
+    """
     with _ENGINES_LOCK:
         if url not in _VERSION_READERS:
-            with engine.connect() as conn:
-                # Its own DuckDB connection to the same database, in autocommit: each read
-                # sees every commit so far.
-                native: Any = conn.connection.dbapi_connection
-                reader = native.duplicate()
-            _VERSION_READERS[url] = (threading.Lock(), reader)
+            held = engine.raw_connection()
+            native: Any = held.dbapi_connection
+            _VERSION_READERS[url] = (threading.Lock(), native.duplicate(), held)
         return _VERSION_READERS[url]
+
+
+def _forget_reader(url: str, reader: Any) -> None:
+    with _ENGINES_LOCK:
+        found = _VERSION_READERS.get(url)
+        if found is not None and found[1] is reader:
+            del _VERSION_READERS[url]
+            with contextlib.suppress(Exception):  # back to the pool, which may discard it
+                found[2].close()
 
 
 @contextmanager

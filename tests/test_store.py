@@ -52,3 +52,16 @@ def test_a_version_1_store_loses_the_duplicate_indexes_and_keeps_its_rows(
         assert not _indexes(conn) & OLD_NAMES
         numbers = conn.execute("SELECT number FROM document").fetchall()
     assert numbers == [("INV-OLD-1",)]
+
+
+def test_the_version_reader_outlives_the_pool_closing_its_connections(
+    settings: Settings,
+) -> None:
+    """Under load the pool closes connections it holds (overflow, a failed reset); the version,
+    read on every page run, must still be read afterwards."""
+    url = settings.database_url
+    first = store.current_version(url)
+    store.engine_for(url).dispose()  # closes every connection the pool holds
+    with store.session_scope(url) as session:
+        factories.account(session, "NEW")  # a write pages show: the version moves
+    assert store.current_version(url) > first
