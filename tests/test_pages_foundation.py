@@ -196,6 +196,33 @@ def test_the_login_cookie_is_offered_on_every_run_until_the_browser_wrote_it(por
     assert token not in str([e.proto for e in at.get("component_instance")])
 
 
+def test_a_login_run_stopped_by_a_rerun_still_writes_the_cookie(
+    portal: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun asked for during the login run (a cookie component reporting as it loads) stops
+    that run at its next element; the cookie must already be minted by then."""
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+    drawn = DeltaGenerator.empty
+    stopped: list[bool] = []
+
+    def empty_or_stop(self: DeltaGenerator) -> DeltaGenerator:
+        if st.session_state.get("portal_session_started") and not stopped:
+            stopped.append(True)  # the first element drawn once the password was accepted
+            raise RerunException(RerunData())
+        return drawn(self)
+
+    monkeypatch.setattr(DeltaGenerator, "empty", empty_or_stop)
+    at = log_in(new_app(), "bea", PASSWORD)
+    assert stopped, "the login run was not stopped: the test proves nothing"
+    assert at.session_state["authentication_status"] is True
+    token = at.session_state["portal_cookie_pending"][0]
+    assert token in str([e.proto for e in at.get("component_instance")])
+
+
 def test_logout_ends_the_session(portal: str) -> None:
     at = log_in(new_app(), "bea", PASSWORD)
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()

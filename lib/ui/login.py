@@ -159,11 +159,14 @@ def _after_login_attempt(
             logins.record_success(session, username, now, via="cookie")
         slot.empty()
     elif status:
+        # The cookie is minted before anything is drawn: a rerun asked for meanwhile (the
+        # cookie components report as they load) stops a run at its next element, and a login
+        # interrupted there had no cookie to write, so a reload asked to log in again.
         st.session_state[_STARTED] = now.timestamp()
+        _mint_cookie(username, now)
         with ui.unit_of_work() as session:
             logins.record_success(session, username, now, via="password")
         slot.empty()
-        _mint_cookie(username, now)
     elif directory.typed:
         with ui.unit_of_work() as session:
             logins.record_failure(session, directory.typed[-1], now, settings)
