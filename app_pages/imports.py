@@ -201,10 +201,13 @@ if kind == "contacts":
                "the access, without a link." + (" Rows with problems are left out." if
                                                  preview.errors else ""))  # fmt: skip
     st.dataframe(onboarding.invitations_frame(invitations), hide_index=True, width="stretch")
-    if access.allowed(who, "invite") and st.button(
-            f"Invite these {len(invitations)} contacts", type="primary",
-            disabled=not invitations):  # fmt: skip
-        ui_invitations.invite(who, invitations)
+    # Once per previewed file: a second press would issue every contact a second link.
+    invited = st.session_state.get("import_invited") == signature
+    pressed = access.allowed(who, "invite") and st.button(
+        f"Invite these {len(invitations)} contacts", type="primary",
+        disabled=invited or not invitations)  # fmt: skip
+    if pressed and ui_invitations.invite(who, invitations):
+        st.session_state["import_invited"] = signature  # the button is disabled from now
     ui_invitations.links_section()
     st.stop()
 

@@ -270,7 +270,7 @@ def _history_row(event: models.AuditEvent, currency: str) -> dict[str, Any]:
 def corrected_documents(session: Session, who: Principal | None,
                         account_code: str) -> pd.DataFrame:
     """The account's documents whose paid amount is a staff correction still in force (staff)."""
-    if who is None or not who.is_staff:
+    if who is None or not access.allowed(who, "list_accounts"):
         raise AccessDenied("This action is not available.")
     docs = session.exec(
         select(models.Document).join(models.Account)

@@ -148,6 +148,8 @@ def test_a_contacts_file_becomes_invitations_with_links(portal: str) -> None:
     by_email = dict(zip(links["email"], links["link"], strict=True))
     assert "link=" in by_email["priya@acme.example"] and by_email["bea@x.com"] == ""
     assert at.get("download_button"), "the links download for a mail merge"
+    at.run()  # a second press would make new links and void the ones just downloaded
+    assert _by_label(at.button, "Invite these 2 contacts").disabled
     with store.session_scope(portal) as session:
         priya = session.exec(select(models.Contact).where(
             models.Contact.email == "priya@acme.example")).one()

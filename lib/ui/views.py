@@ -87,16 +87,16 @@ def document_listing(
 
 
 @st.cache_resource(max_entries=64, ttl="1h", show_spinner=False, hash_funcs=_KEYS)
-def currencies(scope: queries.Scope, version: str) -> list[str]:
-    """The currencies of the scope's documents."""
+def currencies(scope: queries.Scope, version: str) -> tuple[str, ...]:
+    """The currencies of the scope's documents (a tuple: shared by every session)."""
     with ui.unit_of_work() as session:
-        return queries.scope_values(session, scope, "currency")
+        return tuple(queries.scope_values(session, scope, "currency"))
 
 
 @st.cache_resource(max_entries=32, ttl="1h", show_spinner=False, hash_funcs=_KEYS)
 def statement(scope: queries.Scope, version: str,
               request: downloads.StatementRequest) -> Statement:  # fmt: skip
-    """A statement (frozen); the version moves with the settings it prints, logo included."""
+    """A statement (frozen, shared); the version in the key moves with any settings change."""
     with ui.unit_of_work() as session:
         return downloads.statement_for(session, scope, request, ui.app_settings().data_dir)
 
