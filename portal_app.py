@@ -89,6 +89,7 @@ def main() -> None:
     ui_login.logout_button(authenticator, who)
     if not st.session_state.get("authentication_status"):
         st.rerun()
+    ui_login.write_login_cookie()
     st.navigation(member_pages(acting)).run()
 
 

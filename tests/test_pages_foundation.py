@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import clock, logins, people, store
 from lib.ui import LOGIN_FAILED
+from lib.ui import login as ui_login
 from tests import factories
 from tests.pagetools import log_in, new_app, texts
 
@@ -182,18 +183,31 @@ def test_admin_adds_a_buyer_and_the_link_sets_a_password(portal: str) -> None:
     assert "INV-B2-001" in texts(buyer) and "INV-A1-001" not in texts(buyer)
 
 
-def test_the_login_cookie_is_offered_on_every_run_until_the_browser_wrote_it(portal: str) -> None:
-    """A busy browser may load the cookie component after the next run: it must still be there."""
+def cookie_scripts(at: AppTest) -> list[str]:
+    """The bodies of the page scripts the sidebar runs (the login cookie's writer)."""
+    return [e.proto.body for e in at.sidebar.get("html") if e.proto.unsafe_allow_javascript]
+
+
+def test_the_login_cookie_is_written_by_a_script_on_every_run_until_logout(portal: str) -> None:
+    """A busy browser may run the page after the next run: the writer must still be there.
+    It is a plain script, not a component: nothing reports back, so nothing reruns."""
     at = log_in(new_app(), "bea", PASSWORD)
     token = at.session_state["portal_cookie_pending"][0]
     for _ in range(2):
+        [script] = cookie_scripts(at)
+        assert f'"portal_session" + \'=\' + "{token}"' in script
+        assert "samesite=strict" in script and f"max-age={168 * 3600};" in script
         at.run()
-        assert at.session_state["portal_cookie_pending"][0] == token  # still to be written
-        assert token in str([e.proto for e in at.get("component_instance")])
-    at.session_state["portal_set_cookie"] = True  # the component's report: cookie written
+    assert not [e for e in at.get("component_instance") if token in str(e.proto)]
+    next(b for b in at.sidebar.button if b.label == "Log out").click().run()
     at.run()
-    assert "portal_cookie_pending" not in at.session_state
-    assert token not in str([e.proto for e in at.get("component_instance")])
+    assert cookie_scripts(at) == []
+
+
+def test_the_cookie_script_keeps_its_values_as_javascript_strings() -> None:
+    script = ui_login.cookie_script('a"</script><b>', "tok", "Mon, 07 Dec 2026 10:00:00 GMT", 60)
+    assert "</script><b>" not in script and "\\u003c/script>" in script
+    assert script.count("<script>") == 1 and script.endswith("</script>")
 
 
 def test_a_login_run_stopped_by_a_rerun_still_writes_the_cookie(
@@ -220,7 +234,7 @@ def test_a_login_run_stopped_by_a_rerun_still_writes_the_cookie(
     assert stopped, "the login run was not stopped: the test proves nothing"
     assert at.session_state["authentication_status"] is True
     token = at.session_state["portal_cookie_pending"][0]
-    assert token in str([e.proto for e in at.get("component_instance")])
+    assert token in "".join(cookie_scripts(at))
 
 
 def test_logout_ends_the_session(portal: str) -> None:

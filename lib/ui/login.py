@@ -7,6 +7,7 @@ store's version moves, which every such write does, in any process (lib/versions
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
     import streamlit_authenticator as stauth
 
 _STARTED = "portal_session_started"
-# The login cookie this session still has to write, and the cookie component's key: the
-# component writes the cookie once its frame has loaded, then reports True under its key.
-_COOKIE_PENDING, _COOKIE_SET = "portal_cookie_pending", "portal_set_cookie"
+# The login cookie this session writes into the browser: (token, expiry as an HTTP date,
+# max-age in seconds), fixed when it is minted so every run draws the same script.
+_COOKIE_PENDING = "portal_cookie_pending"
 
 
 class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a plain dict
@@ -95,29 +96,40 @@ def _mint_cookie(username: str, now: datetime) -> None:
         {"username": username, "exp_date": expires.timestamp(), "iat": now.timestamp()},
         settings.cookie_key, algorithm="HS256",
     )
-    st.session_state.pop(_COOKIE_SET, None)
-    # max_age as well as the date: a browser reads the date in its own time zone, not UTC.
-    # Both fixed here, so the component's arguments are the same on every run that draws it.
-    st.session_state[_COOKIE_PENDING] = (token, expires.replace(tzinfo=None),
-                                         _session_length().total_seconds())
+    http_date = expires.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    st.session_state[_COOKIE_PENDING] = (token, http_date, int(_session_length().total_seconds()))
 
 
-def _write_pending_cookie(authenticator: stauth.Authenticate) -> None:
-    """Draw the cookie component on every run until it reports the cookie written.
+def cookie_script(name: str, token: str, http_date: str, max_age: int) -> str:
+    """The page script that stores the login cookie (path /, same-site strict, https only
+    when the portal is served over https). Name and token are JSON strings, `<` escaped."""
 
-    Drawn only in the login run, it was gone again if the next run came before its frame had
-    loaded (a busy machine or a slow line): the person then had to log in after a reload.
+    def js(text: str) -> str:
+        return json.dumps(text).replace("<", "\\u003c")
+
+    return (
+        "<script>document.cookie = " + js(name) + " + '=' + " + js(token)
+        + f" + '; path=/; max-age={int(max_age)}; expires=' + " + js(http_date)
+        + " + '; samesite=strict' + (location.protocol === 'https:' ? '; secure' : '');"
+        "</script>"
+    )
+
+
+def write_login_cookie() -> None:
+    """Draw, at the end of the sidebar, the script that stores this login's cookie.
+
+    Drawn on every run of the session: a run after the login run, or a page drawn before the
+    browser ran the script, still writes it. The login library's cookie component reported
+    back once it had written a cookie, and that report reran the script on the page the browser
+    showed when it was sent: a sidebar click made just after logging in was undone. The script
+    reports nothing, so no rerun follows a login.
     """
     pending = st.session_state.get(_COOKIE_PENDING)
     if pending is None:
         return
-    if st.session_state.get(_COOKIE_SET) is True:
-        st.session_state.pop(_COOKIE_PENDING, None)
-        return
-    token, expires, max_age = pending
-    manager = authenticator.cookie_controller.cookie_model.cookie_manager
-    manager.set(ui.app_settings().cookie_name, token, key=_COOKIE_SET, expires_at=expires,
-                max_age=max_age, same_site="strict")  # fmt: skip
+    token, http_date, max_age = pending
+    script = cookie_script(ui.app_settings().cookie_name, token, http_date, max_age)
+    st.sidebar.html(script, unsafe_allow_javascript=True)
 
 
 def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
@@ -138,8 +150,6 @@ def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
         st.info("Your session has ended. Please log in again.")
         st.session_state.pop(_STARTED, None)
         st.session_state.pop(_COOKIE_PENDING, None)
-    if principal is not None:
-        _write_pending_cookie(authenticator)
     return principal, authenticator
 
 

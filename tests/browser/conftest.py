@@ -83,7 +83,7 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Callable[[Any, str], None]
         record("journeys", journeys=1, screenshots=len(taken))
 
 
-def log_in(page: Any, username: str, password: str) -> None:
+def log_in(page: Any, username: str, password: str, wait_for_cookie: bool = True) -> None:
     """Log in through the form; once more if a component's first rerun swallowed the click.
 
     The login library's cookie component reports the browser's cookies right after the page
@@ -104,7 +104,8 @@ def log_in(page: Any, username: str, password: str) -> None:
         except AssertionError:
             if attempt == 2:
                 raise
-    cookie_written(page)
+    if wait_for_cookie:
+        cookie_written(page)
 
 
 def log_out(page: Any) -> None:
@@ -123,18 +124,14 @@ def log_out(page: Any) -> None:
                 raise
 
 
-def cookie_written(page: Any) -> None:
-    """Wait until the login cookie is written and the rerun that reports it has finished.
-
-    The cookie component is drawn beside the library's own one until it reports the cookie
-    written; that report reruns the script with the page the browser showed when it was sent,
-    so a sidebar click made before then can be undone (the person lands on the first page).
-    """
-    from playwright.sync_api import expect
-
-    frames = page.locator('iframe[title$="CookieManager.cookie_manager"]')
-    expect(frames).to_have_count(1, timeout=60000)
-    settle(page)
+def cookie_written(page: Any, name: str = "portal_session") -> None:
+    """Wait until the page's script has stored the login cookie (a reload then stays in)."""
+    for _ in range(200):
+        if any(c["name"] == name for c in page.context.cookies()):
+            settle(page)
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the login cookie {name!r} was never written")
 
 
 def nav(page: Any, title: str) -> None:
