@@ -77,7 +77,7 @@ def main() -> None:
         st.session_state.pop("portal_principal", None)
         st.navigation(anonymous_pages(empty), position="hidden").run()
         return
-    ui.hide_raw_table_exports()
+    ui.page_style()
     st.sidebar.caption(f"Logged in as **{who.username}** ({who.role})")
     as_buyer = ui.viewing_as(who)
     if as_buyer is not None:

@@ -238,14 +238,20 @@ def view_as_banner(staff: Principal) -> None:
 
 # Tables' own "Download as CSV" writes feed text unneutralised ('=HYPERLINK(...)' would stay a
 # live formula in a spreadsheet): it is hidden; each page offers neutralised downloads instead.
-_HIDE_RAW_TABLE_EXPORT = (
-    '<style>button[aria-label="Download as CSV"]{display:none !important;}</style>'
+_PAGE_STYLE = (
+    "<style>"
+    # st.dataframe's own CSV export writes raw cells: the pages offer neutralised downloads.
+    'button[aria-label="Download as CSV"]{display:none !important;}'
+    # A metric cut its value short ("1,200.00 G…") when four share a row: smaller, and wrapped.
+    '[data-testid="stMetricValue"]{font-size:1.75rem;}'
+    '[data-testid="stMetricValue"] > div{white-space:normal;overflow-wrap:anywhere;}'
+    "</style>"
 )
 
 
-def hide_raw_table_exports() -> None:
-    """Hide st.dataframe's raw CSV export on every page (a constant style, no feed data)."""
-    st.html(_HIDE_RAW_TABLE_EXPORT)
+def page_style() -> None:
+    """The portal's constant style on every page (no feed data in it)."""
+    st.html(_PAGE_STYLE)
 
 
 CHART_COLOUR = "#0068c9"  # the first colour of Streamlit's chart theme
@@ -262,7 +268,7 @@ def aging_figure(rows: Sequence[tuple[str, Any]], currency: str, title: str) -> 
     chart = go.Figure(go.Bar(
         x=[label for label, _ in rows], y=[float(amount) for _, amount in rows],
         text=[html.escape(display.money_text(amount, currency)) for _, amount in rows],
-        marker_color=CHART_COLOUR,
+        marker_color=CHART_COLOUR, cliponaxis=False,  # a short negative bar's label in full
     ))  # fmt: skip
     # Plotly reads a few HTML tags in titles: the text (a currency code from the feed) is escaped.
     # An empty template: Streamlit's chart theme draws fonts, grid and background anyway, and
