@@ -291,7 +291,7 @@ def load_demo_ledger(url: str, *, today: date, seed: int = 7) -> list[str]:
                                   "the demo company loads into an empty store only.")  # fmt: skip
             _insert(con, plan, loaded_at, _checksum(plan))
             versions.mark_native(con, "demo")
-            con.execute("COMMIT")
+            versions.commit_native(con)
         except BaseException:
             con.execute("ROLLBACK")
             raise

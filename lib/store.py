@@ -44,10 +44,38 @@ def _is_lock_error(exc: BaseException) -> bool:
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINES_LOCK = threading.Lock()
-# Per DuckDB store, one connection kept to read the version on every page run: through the pool
-# it costs three times as much (returning a connection rolls back, and DuckDB answers an idle
-# rollback with an exception). Closed with the engines.
-_VERSION_READERS: dict[str, tuple[threading.Lock, Any, Any]] = {}
+
+
+class _VersionReader:
+    """One DuckDB store's version reader: its own connection, and the last version it read.
+
+    Through the pool a read costs three times as much (returning a connection rolls back, and
+    DuckDB answers an idle rollback with an exception). While this process holds a DuckDB
+    store open, no other process can write to it (DuckDB's file lock), so the version can only
+    move by a commit of this process: it is read again only after one (versions.commits()).
+    Closed with the engines: another process may write once they are closed.
+    """
+
+    def __init__(self, native: Any, held: Any) -> None:
+        self.lock = threading.Lock()
+        self.native, self.held = native, held
+        self.last: tuple[int, int] | None = None  # (this process's commits, version) then
+
+    def read(self) -> int:
+        """The version (call with the lock held)."""
+        commits = versions.commits()  # counted before the read: a commit after it reads again
+        if self.last is not None and self.last[0] == commits:
+            return self.last[1]
+        found = versions.read_native(self.native)
+        self.last = (commits, found)
+        return found
+
+    def close(self) -> None:
+        self.native.close()
+        self.held.close()
+
+
+_VERSION_READERS: dict[str, _VersionReader] = {}
 
 
 def engine_for(url: str) -> Engine:
@@ -99,10 +127,9 @@ def migrate(engine: Engine) -> None:
 def close_all() -> None:
     """Dispose every engine (tests, CLI exit, restarts)."""
     with _ENGINES_LOCK:
-        for lock, reader, held in _VERSION_READERS.values():
-            with lock:  # not while another thread reads with it
+        for reader in _VERSION_READERS.values():
+            with reader.lock:  # not while another thread reads with it
                 reader.close()
-                held.close()
         _VERSION_READERS.clear()
         for engine in _ENGINES.values():
             engine.dispose()
@@ -143,21 +170,21 @@ def current_version(url: str) -> int:
     if engine.dialect.name != "duckdb":
         with engine.connect() as conn:
             return versions.read(conn)
-    lock, reader, _ = _version_reader(url, engine)
-    with lock:
+    reader = _version_reader(url, engine)
+    with reader.lock:
         try:
-            return versions.read_native(reader)
+            return reader.read()
         except Exception as exc:  # the driver's own error types vary: look at the message
             if "closed" not in str(exc).lower():
                 raise
     # Closed under us (it should not be: see _version_reader): open another and read again.
     _forget_reader(url, reader)
-    lock, reader, _ = _version_reader(url, engine)
-    with lock:
-        return versions.read_native(reader)
+    reader = _version_reader(url, engine)
+    with reader.lock:
+        return reader.read()
 
 
-def _version_reader(url: str, engine: Engine) -> tuple[threading.Lock, Any, Any]:
+def _version_reader(url: str, engine: Engine) -> _VersionReader:
     """The store's version reader: its own DuckDB connection, in autocommit, so each read sees
     every commit so far.
 
@@ -170,17 +197,16 @@ def _version_reader(url: str, engine: Engine) -> tuple[threading.Lock, Any, Any]
         if url not in _VERSION_READERS:
             held = engine.raw_connection()
             native: Any = held.dbapi_connection
-            _VERSION_READERS[url] = (threading.Lock(), native.duplicate(), held)
+            _VERSION_READERS[url] = _VersionReader(native.duplicate(), held)
         return _VERSION_READERS[url]
 
 
-def _forget_reader(url: str, reader: Any) -> None:
+def _forget_reader(url: str, reader: _VersionReader) -> None:
     with _ENGINES_LOCK:
-        found = _VERSION_READERS.get(url)
-        if found is not None and found[1] is reader:
+        if _VERSION_READERS.get(url) is reader:
             del _VERSION_READERS[url]
             with contextlib.suppress(Exception):  # back to the pool, which may discard it
-                found[2].close()
+                reader.held.close()
 
 
 @contextmanager

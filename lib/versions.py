@@ -8,10 +8,15 @@ version is the number of marks: marks are only ever added, so it moves with ever
 whichever process made it, and never comes back to an earlier value. Inserts never conflict
 with each other, unlike updates of one counter row. A write that bypasses both (SQL run on a
 connection outside a session, without mark_native) would leave cached pages stale: none does.
+
+This process also counts its own commits of marked writes (`commits`): ORM sessions after their
+COMMIT, native SQL through `commit_native`. While a DuckDB store is open here no other process
+can write to it, so lib/store.py reads the version again only when that count has moved.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,6 +35,22 @@ TRACKED = frozenset({"document", "document_line", "payment", "allocation", "impo
 BOOKKEEPING = {"contact": frozenset({"last_login_at", "failed_logins", "locked_until"})}
 MARK: sa.Table = models.ChangeMark.__table__  # type: ignore[attr-defined]  # SQLModel sets it
 _READ = "SELECT count(*) FROM change_mark"  # plain SQL: it runs on every page run
+_MARKED = "portal_marked"  # in a session's info while its transaction holds a mark
+_commits = 0
+_commits_lock = threading.Lock()
+
+
+def commits() -> int:
+    """How many transactions holding a mark this process has committed so far."""
+    return _commits
+
+
+def _committed() -> None:
+    """Count a commit of a marked write, once its COMMIT has returned (never before: a version
+    read between the two would be kept as current)."""
+    global _commits
+    with _commits_lock:
+        _commits += 1
 
 
 def read(connection: sa.Connection) -> int:
@@ -45,8 +66,14 @@ def read_native(conn: Any) -> int:
 
 
 def mark_native(conn: Any, what: str = "native sql") -> None:
-    """Mark a write made with native SQL; call inside its transaction, before COMMIT."""
+    """Mark a write made with native SQL; call inside its transaction, then `commit_native`."""
     conn.execute("INSERT INTO change_mark (topic) VALUES (?)", [what[:200]])
+
+
+def commit_native(conn: Any) -> None:
+    """COMMIT a native transaction that holds a mark, and count it."""
+    conn.execute("COMMIT")
+    _committed()
 
 
 def _changed(row: Any) -> bool:
@@ -71,6 +98,18 @@ def _mark(session: orm.Session, tables: Iterable[str]) -> None:
     if found:
         # On the session's own connection: the mark commits or rolls back with the write.
         session.connection().execute(sa.insert(MARK).values(topic=",".join(found)[:200]))
+        session.info[_MARKED] = True
+
+
+@event.listens_for(orm.Session, "after_commit")
+def _after_commit(session: orm.Session) -> None:
+    if session.info.pop(_MARKED, False):
+        _committed()
+
+
+@event.listens_for(orm.Session, "after_rollback")
+def _after_rollback(session: orm.Session) -> None:
+    session.info.pop(_MARKED, None)
 
 
 @event.listens_for(orm.Session, "after_flush")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lib import store
+from lib import store, versions
 from lib.settings import Settings
 from tests import factories
 
@@ -65,3 +65,22 @@ def test_the_version_reader_outlives_the_pool_closing_its_connections(
     with store.session_scope(url) as session:
         factories.account(session, "NEW")  # a write pages show: the version moves
     assert store.current_version(url) > first
+
+
+def test_a_version_read_before_a_write_commits_is_not_kept(settings: Settings) -> None:
+    """The version is read again only after a commit of this process: one read while a write
+    is flushed but not committed must not be served once the write has committed."""
+    url = settings.database_url
+    before = store.current_version(url)
+    with store.session_scope(url) as session:
+        factories.account(session, "MID")
+        session.flush()  # marked, not yet committed
+        assert store.current_version(url) == before
+    assert store.current_version(url) > before
+    with store.raw_connection(url) as conn:  # the same through native SQL
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute("UPDATE account SET name = 'Renamed' WHERE code = 'MID'")
+        versions.mark_native(conn, "test")
+        middle = store.current_version(url)
+        versions.commit_native(conn)
+    assert store.current_version(url) > middle

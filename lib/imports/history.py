@@ -123,7 +123,7 @@ def _in_transaction(url: str, step: Callable[[Any], T]) -> T:
             try:
                 result = step(conn)
                 versions.mark_native(conn, "revert")  # each step changes what pages show
-                conn.execute("COMMIT")
+                versions.commit_native(conn)
                 return result
             except BaseException:
                 conn.execute("ROLLBACK")

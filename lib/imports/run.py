@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib import clock
+from lib import clock, versions
 from lib.errors import PortalError
 from lib.imports import apply, changes, documents, history, others, stage
 from lib.imports.load import ENCODING_REASON, Loaded, drop_rejects, load
@@ -159,7 +159,7 @@ def _decide(conn: Any, job: _Job, actor: str, dry_run: bool,
         detail = {"file_name": job.file_name, "kind": job.kind, "sha256": job.sha256,
                   "options": job.options.to_dict(), "valid_rows_only": valid_rows_only}
         history.finish_batch(conn, batch, now, actor, counts, preview.errors, detail)
-        conn.execute("COMMIT")
+        versions.commit_native(conn)  # create_batch marked the import
         return ImportOutcome(preview, batch, counts)
     except BaseException:
         conn.execute("ROLLBACK")

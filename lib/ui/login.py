@@ -25,6 +25,9 @@ _STARTED = "portal_session_started"
 # The login cookie this session writes into the browser: (token, expiry as an HTTP date,
 # max-age in seconds), fixed when it is minted so every run draws the same script.
 _COOKIE_PENDING = "portal_cookie_pending"
+# Set when a login ends: the login page then removes the cookie from the browser.
+_COOKIE_FORGET = "portal_cookie_forget"
+_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a plain dict
@@ -98,6 +101,7 @@ def _mint_cookie(username: str, now: datetime) -> None:
     )
     http_date = expires.astimezone(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S GMT")
     st.session_state[_COOKIE_PENDING] = (token, http_date, int(_session_length().total_seconds()))
+    st.session_state.pop(_COOKIE_FORGET, None)
 
 
 def cookie_script(name: str, token: str, http_date: str, max_age: int) -> str:
@@ -132,29 +136,49 @@ def write_login_cookie() -> None:
     st.sidebar.html(script, unsafe_allow_javascript=True)
 
 
-def authenticate() -> tuple[Optional[Principal], Optional[stauth.Authenticate]]:
-    """Run the login (form or cookie) and return the current principal, or None."""
+def authenticate() -> Optional[Principal]:
+    """Run the login (form or cookie) and return the current principal, or None.
+
+    The login library is used only while nobody is logged in: a logged-in run needs none of it
+    (and drew its cookie component on every page for nothing).
+    """
     now = clock.now()
-    authenticator, directory = _authenticator(now)
     if not st.session_state.get("authentication_status"):
-        cookie_started = _cookie_started_at(now)
-        # The library may use the cookie only when we found it valid and not revoked.
-        st.session_state["logout"] = cookie_started is None
-        slot = st.empty()
-        with slot.container():
-            authenticator.login(location="main", key="portal_login")
-        _after_login_attempt(authenticator, directory, slot, now, cookie_started)
+        _log_in(now)
     principal = _current_principal(now)
     if principal is None and st.session_state.get("authentication_status"):
-        authenticator.logout(location="unrendered")
+        _end_session()
         st.info("Your session has ended. Please log in again.")
-        st.session_state.pop(_STARTED, None)
-        st.session_state.pop(_COOKIE_PENDING, None)
-    return principal, authenticator
+        _log_in(now)
+    return principal
+
+
+def _log_in(now: datetime) -> None:
+    authenticator, directory = _authenticator(now)
+    cookie_started = _cookie_started_at(now)
+    # The library may use the cookie only when we found it valid and not revoked.
+    st.session_state["logout"] = cookie_started is None
+    slot = st.empty()
+    with slot.container():
+        authenticator.login(location="main", key="portal_login")
+    _after_login_attempt(directory, slot, now, cookie_started)
+    if st.session_state.get(_COOKIE_FORGET) and not st.session_state.get("authentication_status"):
+        # The ended login's cookie is removed from the browser (it is refused anyway).
+        script = cookie_script(ui.app_settings().cookie_name, "", _EPOCH, 0)
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def _end_session() -> None:
+    """Forget this session's login (as the login library's own logout does) and its cookie."""
+    st.session_state["logout"] = True
+    for key in ("name", "username", "authentication_status", "email", "roles"):
+        st.session_state[key] = None
+    for key in (_STARTED, _COOKIE_PENDING, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
+        st.session_state.pop(key, None)
+    st.session_state[_COOKIE_FORGET] = True
 
 
 def _after_login_attempt(
-    authenticator: stauth.Authenticate,
     directory: _StoreDirectory,
     slot: Any,
     now: datetime,
@@ -212,13 +236,12 @@ def _member(username: str, started_at: datetime) -> Optional[Principal]:
     return ui.session_memo("member", (username, started_at), read)
 
 
-def logout_button(authenticator: stauth.Authenticate, principal: Principal) -> None:
+def logout_button(principal: Principal) -> None:
     """The sidebar's log-out button: ends every session and cookie of this person."""
 
-    def _on_logout(_: dict[str, Any]) -> None:
+    def _on_logout() -> None:
         with ui.unit_of_work() as session:
             logins.record_logout(session, principal.username, clock.now())
-        for key in (_STARTED, _COOKIE_PENDING, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
-            st.session_state.pop(key, None)
+        _end_session()
 
-    authenticator.logout("Log out", location="sidebar", key="portal_logout", callback=_on_logout)
+    st.sidebar.button("Log out", key="portal_logout", on_click=_on_logout)
