@@ -24,11 +24,11 @@ if not balances:
     st.info("There are no invoices or credit notes on this account yet.")
 for currency, balance in balances.items():
     st.subheader(f"In {display.escape_markdown(currency)}")
-    cols = st.columns(4)
-    cols[0].metric("Total outstanding", display.money_text(balance.outstanding, currency))
-    cols[1].metric("Overdue", display.money_text(balance.overdue, currency))
-    cols[2].metric("Credit available", display.money_text(balance.credit_available, currency))
-    cols[3].metric(
+    row = st.container(horizontal=True, gap="medium")  # wraps on a narrow screen
+    row.metric("Total outstanding", display.money_text(balance.outstanding, currency))
+    row.metric("Overdue", display.money_text(balance.overdue, currency))
+    row.metric("Credit available", display.money_text(balance.credit_available, currency))
+    row.metric(
         "Next amount due",
         display.money_text(balance.next_due_amount, currency) if balance.next_due_date else "—",
         f"due {balance.next_due_date:%d %b %Y}" if balance.next_due_date else None,

@@ -1,4 +1,5 @@
-"""Finance: every import (who, when, file, mapping, counts), its problems, revert the latest."""
+"""Finance: every import (who, when, file, mapping, counts), its columns and problems, revert
+the latest."""
 
 from __future__ import annotations
 
@@ -33,10 +34,14 @@ st.dataframe(
 )
 
 by_id = {b.id: b for b in batches if b.id is not None}
-chosen = st.selectbox("Show the problems of import", list(by_id),
+chosen = st.selectbox("Details of import", list(by_id),
                       format_func=lambda i: f"{i} · {by_id[i].file_name}")
 problems: list[imp.Problem] = []
 if chosen is not None:
+    if used := imp.columns_used(by_id[chosen]):
+        st.caption("The columns of the file it read")
+        st.dataframe(pd.DataFrame(used, columns=["Portal field", "Column in the file"]),
+                     hide_index=True)  # fmt: skip
     try:
         problems = imp.import_problems(url, chosen)
     except PortalError as exc:  # reverted or removed meanwhile

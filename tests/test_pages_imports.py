@@ -181,6 +181,9 @@ def test_history_reverts_the_latest_import_after_confirmation(portal: str) -> No
     _click(at, "Apply this file")
     history = _open("fin", "app_pages/import_history.py")
     assert "march.csv" in texts(history)
+    columns = history.dataframe[1].value.values.tolist()  # what it read from each column
+    assert ["Document number", "Invoice Number"] in columns
+    assert ["Paid amount", "Amount Paid"] in columns
     assert _by_label(history.button, "Revert import 1").disabled
     history.checkbox[0].check()
     history.run()

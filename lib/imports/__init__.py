@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lib.imports.history import (
     REVERTING,
+    columns_used,
     import_problems,
     latest_import,
     list_imports,
@@ -29,7 +30,7 @@ from lib.imports.values import parse_amount, parse_date
 
 __all__ = [
     "KINDS", "REVERTING", "BadFile", "ImportOptions", "ImportOutcome", "Preview", "Problem",
-    "Skipped",
+    "Skipped", "columns_used",
     "import_problems", "latest_import", "list_imports", "parse_amount", "parse_date",
     "problems_csv", "read_headers", "read_preview", "revert_import", "run_import",
 ]

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from lib import clock, versions
 from lib.errors import NotFound, PortalError
+from lib.imports.mapping_layouts import FIELDS
 from lib.imports.result import Problem
 from lib.models import ImportBatch
 from lib.store import raw_connection, session_scope, with_retry
@@ -88,6 +89,18 @@ def list_imports(url: str, limit: int = 200) -> list[ImportBatch]:
         return list(session.exec(
             select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)
         ).all())
+
+
+def columns_used(batch: ImportBatch) -> list[tuple[str, str]]:
+    """What the import read from each column of its file: (portal field, file column) pairs,
+    in the order of the portal's fields; empty for an import without a file (the demo)."""
+    fields = FIELDS.get(batch.kind, ())
+    order = {spec.name: index for index, spec in enumerate(fields)}
+    labels = {spec.name: spec.label for spec in fields}
+    stored: dict[str, str] = json.loads(batch.mapping_json or "{}")
+    return [(labels.get(name, name), column)
+            for name, column in sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order)))
+            if column]  # fmt: skip
 
 
 def import_problems(url: str, import_id: int) -> list[Problem]:
