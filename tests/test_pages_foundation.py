@@ -204,6 +204,16 @@ def test_the_login_cookie_is_written_by_a_script_on_every_run_until_logout(porta
     assert cookie_scripts(at) == []
 
 
+def test_the_login_page_draws_no_cookie_component(portal: str) -> None:
+    """The login library's cookie component reported the browser's cookies once loaded, which
+    reran the script and lost a Login click made meanwhile; the portal has no use for it."""
+    at = new_app().run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.get("component_instance")
+    at = log_in(new_app(), "bea", PASSWORD)
+    assert not at.get("component_instance")
+
+
 def test_the_cookie_script_keeps_its_values_as_javascript_strings() -> None:
     script = ui_login.cookie_script('a"</script><b>', "tok", "Mon, 07 Dec 2026 10:00:00 GMT", 60)
     assert "</script><b>" not in script and "\\u003c/script>" in script

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Optional
 
 import jwt
@@ -50,12 +51,32 @@ class _StoreDirectory(dict):  # type: ignore[type-arg]  # the library expects a 
         return entry
 
 
+class _NoCookieComponent:
+    """Stands in for the login library's cookie component (extra_streamlit_components).
+
+    The portal reads the login cookie from the request (st.context.cookies, as the library's
+    own check does) and writes and removes it with a page script, so the component served no
+    purpose; drawn on the login page, it loaded a second frame and then reported the browser's
+    cookies, which reran the script and lost a Login click made meanwhile.
+    """
+
+    def __init__(self, *_: Any, **__: Any) -> None:
+        pass
+
+    def set(self, *_: Any, **__: Any) -> None:
+        pass  # never asked: cookie expiry 0 makes the library write no cookie of its own
+
+    def delete(self, *_: Any, **__: Any) -> None:
+        pass  # never asked: the portal logs out with its own button (logout_button)
+
+
 def _authenticator(now: datetime) -> tuple[stauth.Authenticate, _StoreDirectory]:
     # Imported here, inside a script run: serving portal_app.py as an st.App imports this
-    # module before Streamlit's runtime exists, and a component declared then (the library's
-    # cookie component) is never registered, so no login cookie could ever be set.
+    # module before Streamlit's runtime exists.
     import streamlit_authenticator as stauth
+    from streamlit_authenticator.models import cookie_model
 
+    cookie_model.stx = SimpleNamespace(CookieManager=_NoCookieComponent)
     settings = ui.app_settings()
     # Expiry 0: the library does not write its own cookie; we mint ours with an issue time.
     authenticator = stauth.Authenticate(

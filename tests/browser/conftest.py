@@ -84,11 +84,12 @@ def shoot(request: pytest.FixtureRequest) -> Iterator[Callable[[Any, str], None]
 
 
 def log_in(page: Any, username: str, password: str, wait_for_cookie: bool = True) -> None:
-    """Log in through the form; once more if a component's first rerun swallowed the click.
+    """Log in through the form; press Login again if the click was lost.
 
-    The login library's cookie component reports the browser's cookies right after the page
-    loads, which reruns the script; a click landing in that rerun is lost (a person typing
-    never hits it, a robot filling in a millisecond can).
+    No rerun should follow a page load any more (the login library's cookie component, which
+    reported the browser's cookies once loaded and so lost such clicks, is no longer drawn:
+    test_journey_foundation logs in with a single click); the retry keeps other journeys from
+    failing on a click a slow machine still loses.
     """
     from playwright.sync_api import expect
 
