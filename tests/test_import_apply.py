@@ -300,10 +300,16 @@ def test_a_revert_stopped_between_its_steps_is_finished_by_reverting_again(
     assert [b.status for b in list_imports(url)] == ["reverting", "applied"]
     latest = history.latest_import(url)
     assert latest is not None and latest.id == second.batch_id  # offered again, to finish
+    # Another import would make it no longer the latest, so it could never be finished.
+    unchanged = data_checksum(url)
+    with pytest.raises(PortalError, match=f"Import {second.batch_id} was being reverted"):
+        feed(url, "I3,ACME,Acme,03/03/2026,30,0\n")
+    assert data_checksum(url) == unchanged
     result = revert_import(url, second.batch_id, "fiona")
     assert result == {"restored": 0, "removed": 1, "accounts_removed": 1}
     assert data_checksum(url) == before
     assert [b.status for b in list_imports(url)] == ["reverted", "applied"]
+    assert feed(url, "I3,ACME,Acme,03/03/2026,30,0\n").counts["inserted"] == 1
 
 
 def test_revert_is_refused_once_a_document_was_corrected(url: str) -> None:

@@ -46,6 +46,17 @@ CHILDREN = {  # entity of a before-image list -> (table, parent column, columns 
 }
 
 
+def refuse_while_reverting(conn: Any) -> None:
+    """No import is applied while an earlier one's revert is unfinished: once another import is
+    the latest, the stopped revert could no longer be finished."""
+    found = conn.execute("SELECT min(id) FROM import_batch WHERE status = ?",
+                         [REVERTING]).fetchone()[0]  # fmt: skip
+    if found is not None:
+        raise PortalError(
+            f"Import {found} was being reverted when the revert stopped: finish it first "
+            "(Import history, revert it again), then import this file.")
+
+
 def create_batch(conn: Any, now: datetime, actor: str, file_name: str, sha256: str, kind: str,
                  mapping_name: str, mapping: dict[str, str]) -> int:
     """Insert the import's batch row (inside the import's transaction) and return its id."""

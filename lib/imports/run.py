@@ -151,6 +151,7 @@ def _decide(conn: Any, job: _Job, actor: str, dry_run: bool,
         if not write or not _anything_to_apply(conn, job):
             conn.execute("ROLLBACK")
             return ImportOutcome(preview)
+        history.refuse_while_reverting(conn)
         now = clock.now()
         batch = history.create_batch(conn, now, actor, job.file_name, job.sha256, job.kind,
                                      job.options.mapping_name, preview.mapping)
