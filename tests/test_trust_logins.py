@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import time
@@ -302,7 +303,7 @@ def forged_cookies(url: str, settings: Settings, victim: str) -> dict[str, str]:
 
 
 def _lib_check(url: str, settings: Settings, token: str, now: datetime) -> bool:
-    """The portal's cookie check, as ui_login._cookie_started_at composes it from lib functions."""
+    """The portal's cookie check, as ui_login._cookie_session composes it from lib functions."""
     claims = auth.cookie_claims(token, settings.cookie_key, now)
     if claims is None:
         return False
@@ -321,11 +322,11 @@ def test_forged_cookies_are_all_rejected(
     valid = _token(_claims(victim, now - timedelta(minutes=1)), settings.cookie_key)
     assert _lib_check(url, settings, valid, now)  # the control: a real cookie is accepted
     no_cookie({settings.cookie_name: valid})
-    assert ui_login._cookie_started_at(now) is not None
+    assert ui_login._cookie_session(now) is not None
     for name, token in cookies.items():
         assert not _lib_check(url, settings, token, now), name
         no_cookie({settings.cookie_name: token})
-        assert ui_login._cookie_started_at(now) is None, name  # the portal's own check
+        assert ui_login._cookie_session(now) is None, name  # the portal's own check
     record("logins", forged_cookies=len(cookies), forged_cookies_accepted=0)
 
 
@@ -347,3 +348,61 @@ def test_forged_cookies_do_not_log_in_end_to_end(
         assert not _logged_in(at), kind
         assert [t.label for t in at.text_input] == ["Username", "Password"], kind
     record("logins", forged_cookies_end_to_end=len(cookies))
+
+
+def _logins_via(url: str, username: str) -> list[str]:
+    with store.session_scope(url) as session:
+        events = session.exec(select(models.AuditEvent).where(
+            models.AuditEvent.actor == username, models.AuditEvent.action == "login")).all()
+    return [json.loads(e.detail_json)["via"] for e in events]
+
+
+def test_a_cookie_resumes_its_session_without_a_new_one(
+    url: str, settings: Settings, victim: str, no_cookie: Callable[[dict[str, str]], None]
+) -> None:
+    """A reload with a valid cookie is audited as a cookie login and keeps the session's start:
+    no fresh cookie is issued, so the session length is not extended by coming back."""
+    from streamlit.testing.v1 import AppTest
+
+    now = clock.now()
+    _backdate(url, victim, now - timedelta(days=1))
+    issued = now - timedelta(minutes=30)
+    no_cookie({settings.cookie_name: _token(_claims(victim, issued), settings.cookie_key)})
+    at = AppTest.from_file(ENTRY, default_timeout=60).run()
+    assert _logged_in(at)
+    assert _logins_via(url, victim) == ["cookie"]
+    assert at.session_state["portal_session_started"] == pytest.approx(issued.timestamp())
+    assert "portal_cookie_pending" not in at.session_state  # nothing new to write
+
+
+def test_a_cookie_older_than_the_session_length_does_not_log_in(
+    url: str, settings: Settings, victim: str, no_cookie: Callable[[dict[str, str]], None]
+) -> None:
+    """The administrator shortened sessions to 1 hour: a 2-hour-old cookie, still within its
+    own expiry, no longer logs in."""
+    from streamlit.testing.v1 import AppTest
+
+    from lib import portal_settings
+
+    now = clock.now()
+    _backdate(url, victim, now - timedelta(days=1))
+    with store.session_scope(url) as session:
+        portal_settings.set_value(session, "ada", portal_settings.SESSION_HOURS, "1")
+    issued = now - timedelta(hours=2)
+    no_cookie({settings.cookie_name: _token(_claims(victim, issued), settings.cookie_key)})
+    at = AppTest.from_file(ENTRY, default_timeout=60).run()
+    assert not _logged_in(at)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def test_a_session_ended_during_its_login_run_shows_the_form_once(
+    url: str, victim: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The password is accepted, but the person is disabled or logged out elsewhere meanwhile:
+    a notice and the login form, not an error."""
+    monkeypatch.setattr(logins, "session_valid", lambda *_: False)
+    at = _form_login(victim, PASSWORD)
+    assert not at.exception
+    assert "session has ended" in texts(at)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not [e for e in at.get("html") if "max-age=0" in e.proto.body]  # no cookie removed

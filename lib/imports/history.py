@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -21,6 +22,10 @@ from lib.store import raw_connection, session_scope, with_retry
 
 T = TypeVar("T")
 REVERTING = "reverting"  # values restored, inserted rows not yet removed: revert again to finish
+# Applying an import and reverting one take turns in this process (the only one that can write
+# to an open DuckDB store): a revert runs in three transactions, and an import committed between
+# them would become the latest while the revert still removes the rows it checked.
+APPLY_OR_REVERT = threading.Lock()
 
 # Columns an import writes, with their types, restored from before-images on revert.
 RESTORE = {
@@ -47,13 +52,14 @@ CHILDREN = {  # entity of a before-image list -> (table, parent column, columns 
 
 
 def refuse_while_reverting(conn: Any) -> None:
-    """No import is applied while an earlier one's revert is unfinished: once another import is
-    the latest, the stopped revert could no longer be finished."""
-    found = conn.execute("SELECT min(id) FROM import_batch WHERE status = ?",
-                         [REVERTING]).fetchone()[0]  # fmt: skip
+    """No import is applied while the latest one's revert is unfinished: once another import
+    is the latest, the stopped revert could no longer be finished."""
+    found = conn.execute(
+        "SELECT id FROM import_batch WHERE status = ? AND id = (SELECT max(id) FROM "
+        "import_batch WHERE status IN ('applied', ?))", [REVERTING, REVERTING]).fetchone()
     if found is not None:
         raise PortalError(
-            f"Import {found} was being reverted when the revert stopped: finish it first "
+            f"Import {found[0]} was being reverted when the revert stopped: finish it first "
             "(Import history, revert it again), then import this file.")
 
 
@@ -133,10 +139,12 @@ def revert_import(url: str, import_id: int, actor: str) -> dict[str, int]:
     documents or payments, then the accounts the import created (it is then 'reverted'). A
     revert stopped between them (a crash) is finished by reverting the same import again.
     """
-    counts = _in_transaction(url, lambda conn: _revert(conn, import_id, actor))
-    table = "payment" if counts.pop("payments") else "document"
-    counts["removed"] = _in_transaction(url, lambda conn: _remove_inserted(conn, import_id, table))
-    counts["accounts_removed"] = _in_transaction(url, lambda conn: _finish(conn, import_id))
+    with APPLY_OR_REVERT:
+        counts = _in_transaction(url, lambda conn: _revert(conn, import_id, actor))
+        table = "payment" if counts.pop("payments") else "document"
+        counts["removed"] = _in_transaction(
+            url, lambda conn: _remove_inserted(conn, import_id, table))
+        counts["accounts_removed"] = _in_transaction(url, lambda conn: _finish(conn, import_id))
     return counts
 
 

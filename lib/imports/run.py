@@ -70,7 +70,10 @@ def run_import(url: str, source: Path | bytes, file_name: str, *, kind: str,
         try:
             if not _stage(conn, job, source, Path(work), mapping):
                 return ImportOutcome(job.preview)
-            return with_retry(lambda: _decide(conn, job, actor, dry_run, valid_rows_only))
+            if dry_run:
+                return with_retry(lambda: _decide(conn, job, actor, True, valid_rows_only))
+            with history.APPLY_OR_REVERT:  # see there; a preview needs no turn
+                return with_retry(lambda: _decide(conn, job, actor, False, valid_rows_only))
         finally:
             _clean(conn)
             job.pool.shutdown(wait=True)

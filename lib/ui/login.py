@@ -26,8 +26,13 @@ _STARTED = "portal_session_started"
 # The login cookie this session writes into the browser: (token, expiry as an HTTP date,
 # max-age in seconds), fixed when it is minted so every run draws the same script.
 _COOKIE_PENDING = "portal_cookie_pending"
-# Set when a login ends: the login page then removes the cookie from the browser.
+# Set by Log out: the login page then removes the cookie from the browser.
 _COOKIE_FORGET = "portal_cookie_forget"
+# Set when this session's login ends: the cookie the browser sent when it connected is never
+# used again by this session (a reload sends the browser's current one).
+_COOKIE_SPENT = "portal_cookie_spent"
+# Set when a session ended by itself (logout elsewhere, disablement, time): the login page says so.
+_ENDED = "portal_session_ended"
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
@@ -89,8 +94,9 @@ def _authenticator(now: datetime) -> tuple[stauth.Authenticate, _StoreDirectory]
     return authenticator, directory
 
 
-def _cookie_started_at(now: datetime) -> Optional[datetime]:
-    """When the browser's login cookie was issued, if it is ours, valid and not revoked."""
+def _cookie_session(now: datetime) -> Optional[tuple[str, datetime]]:
+    """Whose login the browser's cookie holds and when it started, if the cookie is ours,
+    valid, not revoked and younger than the session length."""
     settings = ui.app_settings()
     raw = st.context.cookies.get(settings.cookie_name)
     claims = auth.cookie_claims(raw, settings.cookie_key, now)
@@ -102,9 +108,11 @@ def _cookie_started_at(now: datetime) -> Optional[datetime]:
         if isinstance(issued, (int, float))
         else auth.cookie_issued_at(claims, settings.cookie_expiry_days)
     )
+    if now - started > _session_length():  # the administrator shortened sessions since
+        return None
     with ui.unit_of_work() as session:
         ok = logins.session_valid(session, claims["username"], started)
-    return started if ok else None
+    return (claims["username"], started) if ok else None
 
 
 def _session_length() -> timedelta:
@@ -113,7 +121,7 @@ def _session_length() -> timedelta:
 
 
 def _mint_cookie(username: str, now: datetime) -> None:
-    """Issue this login's cookie; it is written by `_write_pending_cookie` from this run on."""
+    """Issue this login's cookie; `write_login_cookie` draws its script from this run on."""
     settings = ui.app_settings()
     expires = now + _session_length()
     token = jwt.encode(
@@ -158,10 +166,10 @@ def write_login_cookie() -> None:
 
 
 def authenticate() -> Optional[Principal]:
-    """Run the login (form or cookie) and return the current principal, or None.
+    """Run the login (cookie or form) and return the current principal, or None.
 
-    The login library is used only while nobody is logged in: a logged-in run needs none of it
-    (and drew its cookie component on every page for nothing).
+    The login library draws the form and checks a typed password, nothing else: the portal
+    resumes a session from its cookie itself, and a logged-in run needs none of the library.
     """
     now = clock.now()
     if not st.session_state.get("authentication_status"):
@@ -169,54 +177,59 @@ def authenticate() -> Optional[Principal]:
     principal = _current_principal(now)
     if principal is None and st.session_state.get("authentication_status"):
         _end_session()
-        st.info("Your session has ended. Please log in again.")
-        _log_in(now)
+        st.session_state[_ENDED] = True
+        st.rerun()  # the next run draws the login form, with the notice
     return principal
 
 
 def _log_in(now: datetime) -> None:
+    if st.session_state.pop(_ENDED, False):
+        st.info("Your session has ended. Please log in again.")
+    if not st.session_state.get(_COOKIE_SPENT) and _cookie_login(now):
+        return
     authenticator, directory = _authenticator(now)
-    cookie_started = _cookie_started_at(now)
-    # The library may use the cookie only when we found it valid and not revoked.
-    st.session_state["logout"] = cookie_started is None
+    st.session_state["logout"] = True  # the library never logs in by cookie: _cookie_login does
     slot = st.empty()
     with slot.container():
         authenticator.login(location="main", key="portal_login")
-    _after_login_attempt(directory, slot, now, cookie_started)
+    _after_password_attempt(directory, slot, now)
     if st.session_state.get(_COOKIE_FORGET) and not st.session_state.get("authentication_status"):
-        # The ended login's cookie is removed from the browser (it is refused anyway).
+        # After Log out the ended login's cookie is removed from the browser (it is refused
+        # anyway).
         script = cookie_script(ui.app_settings().cookie_name, "", _EPOCH, 0)
         st.html(script, unsafe_allow_javascript=True)
 
 
+def _cookie_login(now: datetime) -> bool:
+    """Resume the session the browser's login cookie holds; False if it holds none."""
+    found = _cookie_session(now)
+    if found is None:
+        return False
+    username, started = found
+    st.session_state.update({"authentication_status": True, "username": username,
+                             "logout": False, _STARTED: started.timestamp()})  # fmt: skip
+    with ui.unit_of_work() as session:
+        logins.record_success(session, username, now, via="cookie")
+    return True
+
+
 def _end_session() -> None:
-    """Forget this session's login (as the login library's own logout does) and its cookie."""
+    """Forget this session's login, as the login library's own logout does."""
     st.session_state["logout"] = True
     for key in ("name", "username", "authentication_status", "email", "roles"):
         st.session_state[key] = None
     for key in (_STARTED, _COOKIE_PENDING, ui.ACCOUNT_KEY, ui.VIEW_AS_KEY):
         st.session_state.pop(key, None)
-    st.session_state[_COOKIE_FORGET] = True
+    st.session_state[_COOKIE_SPENT] = True
 
 
-def _after_login_attempt(
-    directory: _StoreDirectory,
-    slot: Any,
-    now: datetime,
-    cookie_started: Optional[datetime],
-) -> None:
+def _after_password_attempt(directory: _StoreDirectory, slot: Any, now: datetime) -> None:
     status = st.session_state.get("authentication_status")
     username = st.session_state.get("username") or ""
-    settings = ui.app_settings()
-    if status and cookie_started is not None and not directory.typed:
-        st.session_state[_STARTED] = cookie_started.timestamp()
-        with ui.unit_of_work() as session:
-            logins.record_success(session, username, now, via="cookie")
-        slot.empty()
-    elif status:
-        # The cookie is minted before anything is drawn: a rerun asked for meanwhile (the
-        # cookie components report as they load) stops a run at its next element, and a login
-        # interrupted there had no cookie to write, so a reload asked to log in again.
+    if status:
+        # The cookie is minted before anything is drawn: a rerun asked for meanwhile stops a
+        # run at its next element, and a login interrupted there had no cookie to write, so a
+        # reload asked to log in again.
         st.session_state[_STARTED] = now.timestamp()
         _mint_cookie(username, now)
         with ui.unit_of_work() as session:
@@ -224,7 +237,7 @@ def _after_login_attempt(
         slot.empty()
     elif directory.typed:
         with ui.unit_of_work() as session:
-            logins.record_failure(session, directory.typed[-1], now, settings)
+            logins.record_failure(session, directory.typed[-1], now, ui.app_settings())
     if status is False:
         st.error(ui.LOGIN_FAILED)
 
@@ -264,5 +277,6 @@ def logout_button(principal: Principal) -> None:
         with ui.unit_of_work() as session:
             logins.record_logout(session, principal.username, clock.now())
         _end_session()
+        st.session_state[_COOKIE_FORGET] = True
 
     st.sidebar.button("Log out", key="portal_logout", on_click=_on_logout)
