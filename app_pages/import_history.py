@@ -74,5 +74,7 @@ if st.button(f"Revert import {latest.id}", disabled=not sure):
         st.session_state["revert_done"] = f"Import {latest.id} reverted: {text}."
         st.cache_data.clear()  # cached reads must not outlive the data they were read from
 
-    if ui.run_action(_revert):
+    with st.spinner(f"Reverting import {latest.id} (after any import already under way)…"):
+        reverted = ui.run_action(_revert)
+    if reverted:
         st.rerun()

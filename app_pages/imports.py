@@ -138,9 +138,12 @@ signature = (upload.file_id, kind, tuple(sorted(fields.items())), repr(options))
 def _run(dry_run: bool, valid_rows_only: bool = False) -> imp.ImportOutcome | None:
     """Run the import (or its preview); PortalError shown as a message."""
     found: list[imp.ImportOutcome] = []
-    ui.run_action(lambda: found.append(imp.run_import(
-        url, data, upload.name, kind=kind, mapping=fields, options=options,
-        actor=who.username, dry_run=dry_run, valid_rows_only=valid_rows_only)))
+    waiting = ("Checking the file…" if dry_run
+               else "Applying the file (after any import or revert already under way)…")
+    with st.spinner(waiting):
+        ui.run_action(lambda: found.append(imp.run_import(
+            url, data, upload.name, kind=kind, mapping=fields, options=options,
+            actor=who.username, dry_run=dry_run, valid_rows_only=valid_rows_only)))
     return found[0] if found else None
 
 

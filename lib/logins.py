@@ -172,12 +172,14 @@ def record_failure(session: Session, username: str, now: datetime, settings: Set
 
 
 def record_success(session: Session, username: str, now: datetime, *, via: str) -> None:
-    """Reset the failure count and note the login."""
+    """Note the login; a typed password also resets the failure count and lock (a cookie
+    login does not: someone who reloads a page must not reset a guesser's count)."""
     contact = people.contact_by_username(session, username)
     if contact is None:
         return
-    contact.failed_logins = 0
-    contact.locked_until = None
+    if via == "password":
+        contact.failed_logins = 0
+        contact.locked_until = None
     contact.last_login_at = now
     session.add(contact)
     audit.record(session, contact.username, "login", via=via)

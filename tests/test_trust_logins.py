@@ -406,3 +406,20 @@ def test_a_session_ended_during_its_login_run_shows_the_form_once(
     assert "session has ended" in texts(at)
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not [e for e in at.get("html") if "max-age=0" in e.proto.body]  # no cookie removed
+
+
+def test_a_cookie_login_does_not_reset_a_guessers_count(
+    url: str, settings: Settings, victim: str, no_cookie: Callable[[dict[str, str]], None]
+) -> None:
+    """Someone guesses the victim's password; the victim reloads a page (a cookie login): the
+    guesses still count towards the lock."""
+    from streamlit.testing.v1 import AppTest
+
+    now = clock.now()
+    _backdate(url, victim, now - timedelta(days=1), CHEAP_PASSWORD_HASH)
+    for _ in range(2):
+        assert not _logged_in(_form_login(victim, WRONG))
+    no_cookie({settings.cookie_name: _token(_claims(victim, now - timedelta(minutes=5)),
+                                            settings.cookie_key)})  # fmt: skip
+    assert _logged_in(AppTest.from_file(ENTRY, default_timeout=60).run())
+    assert _contact(url, victim).failed_logins == 2

@@ -193,9 +193,11 @@ def _log_in(now: datetime) -> None:
     with slot.container():
         authenticator.login(location="main", key="portal_login")
     _after_password_attempt(directory, slot, now)
-    if st.session_state.get(_COOKIE_FORGET) and not st.session_state.get("authentication_status"):
+    if not st.session_state.get("authentication_status") and st.session_state.pop(
+        _COOKIE_FORGET, False
+    ):
         # After Log out the ended login's cookie is removed from the browser (it is refused
-        # anyway).
+        # anyway), once: drawn again later, it could remove a newer login of another tab.
         script = cookie_script(ui.app_settings().cookie_name, "", _EPOCH, 0)
         st.html(script, unsafe_allow_javascript=True)
 
