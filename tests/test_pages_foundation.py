@@ -247,10 +247,17 @@ def test_a_login_run_stopped_by_a_rerun_still_writes_the_cookie(
     assert token in "".join(cookie_scripts(at))
 
 
+def removal_scripts(at: AppTest) -> list[str]:
+    """The scripts that remove the login cookie from the browser."""
+    return [e.proto.body for e in at.get("html") if "max-age=0" in e.proto.body]
+
+
 def test_logout_ends_the_session(portal: str) -> None:
     at = log_in(new_app(), "bea", PASSWORD)
     next(b for b in at.sidebar.button if b.label == "Log out").click().run()
+    assert len(removal_scripts(at)) == 1  # the browser forgets the ended login's cookie
     at.run()
+    assert removal_scripts(at) == []  # once: later it could remove another tab's new login
     assert at.session_state["authentication_status"] is not True
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert "INV-A1-001" not in texts(at)
