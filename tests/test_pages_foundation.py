@@ -223,8 +223,8 @@ def test_the_cookie_script_keeps_its_values_as_javascript_strings() -> None:
 def test_a_login_run_stopped_by_a_rerun_still_writes_the_cookie(
     portal: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rerun asked for during the login run (a cookie component reporting as it loads) stops
-    that run at its next element; the cookie must already be minted by then."""
+    """A rerun asked for during the login run (a click, or a component reporting as it loads)
+    stops that run at its next element; the cookie must already be minted by then."""
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException

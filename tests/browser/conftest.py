@@ -110,8 +110,8 @@ def log_in(page: Any, username: str, password: str, wait_for_cookie: bool = True
 
 
 def log_out(page: Any) -> None:
-    """Press Log out until the login form shows (a click landing in a rerun, such as the one
-    the cookie component asks for after a reload, is lost)."""
+    """Press Log out until the login form shows (a click landing in a rerun still in progress
+    on a slow machine can be lost)."""
     from playwright.sync_api import expect
 
     for attempt in range(3):
