@@ -419,3 +419,25 @@ def test_contacts_are_validated_and_handed_back_not_written(url: str) -> None:
          "name": "Jo Smith", "account_code": "ACME01", "branch": ""},
         {"row": 4, "username": "sam@brighton.example", "email": "sam@brighton.example",
          "name": "Sam Lee", "account_code": "BRIG02", "branch": ""}]
+
+
+def test_an_import_waits_while_a_revert_holds_its_turn_and_a_preview_does_not(url: str) -> None:
+    """A revert runs in three transactions; an import applied between them would become the
+    latest while the revert still removes rows. The import waits; its preview does not."""
+    import threading
+
+    from lib.imports import history
+
+    feed(url, "I1,ACME,Acme,01/03/2026,100,0\n")
+    done: list[object] = []
+    with history.APPLY_OR_REVERT:  # a revert under way
+        preview = feed(url, "I2,ACME,Acme,02/03/2026,70,0\n", dry_run=True)
+        assert preview.batch_id is None and preview.preview.ok
+        worker = threading.Thread(
+            target=lambda: done.append(feed(url, "I2,ACME,Acme,02/03/2026,70,0\n")))
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive() and not done  # waiting for its turn
+        assert {n for (n,) in rows(url, "SELECT number FROM document")} == {"I1"}
+    worker.join(timeout=60)
+    assert done and done[0].counts["inserted"] == 1

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import tempfile
 from collections.abc import Mapping
@@ -70,10 +71,9 @@ def run_import(url: str, source: Path | bytes, file_name: str, *, kind: str,
         try:
             if not _stage(conn, job, source, Path(work), mapping):
                 return ImportOutcome(job.preview)
-            if dry_run:
-                return with_retry(lambda: _decide(conn, job, actor, True, valid_rows_only))
-            with history.APPLY_OR_REVERT:  # see there; a preview needs no turn
-                return with_retry(lambda: _decide(conn, job, actor, False, valid_rows_only))
+            # Applying waits its turn with reverts (see history.APPLY_OR_REVERT); a preview not.
+            with contextlib.nullcontext() if dry_run else history.APPLY_OR_REVERT:
+                return with_retry(lambda: _decide(conn, job, actor, dry_run, valid_rows_only))
         finally:
             _clean(conn)
             job.pool.shutdown(wait=True)
